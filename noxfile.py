@@ -1,0 +1,61 @@
+"""Sessions: `nox -s docs` (build + preview), `nox -s snippets` (the gate), and helpers.
+
+Every session installs pinned versions (requirements/constraints.txt) into its own
+environment, so a fresh machine with Python 3.11 and pip needs nothing else.
+"""
+
+from __future__ import annotations
+
+import nox
+
+PYTHON = "3.11"
+CONSTRAINTS = ("-c", "requirements/constraints.txt")
+# uv installs TensorFlow in seconds; plain virtualenv + pip works too, only slower.
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.sessions = ["snippets"]
+nox.options.reuse_existing_virtualenvs = True
+LOCKED = ("requirements/gate.in",)
+
+
+def _install(session: nox.Session, requirements: str) -> None:
+    session.install("-r", requirements, *CONSTRAINTS)
+
+
+@nox.session(python=PYTHON)
+def build(session: nox.Session) -> None:
+    """Build the static site for hosting: a missing snippet, link or anchor fails it."""
+    _install(session, "requirements/docs.in")
+    session.run("mkdocs", "build", "--strict", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def docs(session: nox.Session) -> None:
+    """Strict build, then a live preview on http://127.0.0.1:8000."""
+    _install(session, "requirements/docs.in")
+    session.run("mkdocs", "build", "--strict")
+    session.run("mkdocs", "serve", "--strict", "--dev-addr", "127.0.0.1:8000", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def snippets(session: nox.Session) -> None:
+    """The gate: run every code block of every page, and the compatible server's suite.
+
+    Extra arguments go to pytest: `nox -s snippets -- -k saved_model`.
+    """
+    _install(session, "requirements/gate.in")
+    session.run("python", "-m", "pytest", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def bench(session: nox.Session) -> None:
+    """REST vs gRPC vs in-process latency of the compatible server (a benchmark, not a test)."""
+    _install(session, "requirements/gate.in")
+    session.run("python", "-m", "tests.server.bench", *session.posargs)
+
+
+@nox.session(python=PYTHON)
+def lock(session: nox.Session) -> None:
+    """Re-resolve requirements/*.in to their newest versions into requirements/constraints.txt."""
+    session.install("uv")
+    session.run("uv", "pip", "compile", "--python-version", PYTHON, "--no-header",
+                "--output-file", "requirements/constraints.txt", *LOCKED)

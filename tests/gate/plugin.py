@@ -1,0 +1,366 @@
+"""pytest plugin: every page in the site's nav becomes a test file, every block a test.
+
+Each page runs in a fresh kernel process of its own (tests/gate/kernel.py) inside a
+temporary working directory, so one page never sees another's TensorFlow settings.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from pytest_codeblocks.main import extract_from_buffer
+
+from . import backend as backends
+from .expand import REPO, expand, nav_pages
+from .fences import problems
+from .outputs import mismatch
+from .requirements import REQUIREMENTS, missing
+
+DEFAULT_BLOCK_TIMEOUT_S = 300
+# What a page's working directory links to, so blocks run as from the repo root.
+LINKED = ("snippets", "docker")
+KERNEL_BOOT = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("docs gate")
+    group.addoption("--update-outputs", action="store_true",
+                    help="rewrite expected-output fences on the pages from what the blocks printed")
+    group.addoption("--keep-workdirs", action="store_true",
+                    help="keep each page's temporary working directory")
+
+
+def pytest_collect_file(file_path, parent):
+    if file_path.suffix == ".md" and file_path.resolve() in _pages():
+        return PageFile.from_parent(parent, path=file_path)
+    return None
+
+
+def _pages() -> set[Path]:
+    return {(REPO / page).resolve() if not page.is_absolute() else page.resolve() for page in nav_pages()}
+
+
+class GateFailure(Exception):
+    pass
+
+
+class PageRun:
+    """The live state of one page: its kernel, working directory and TF Serving backend."""
+
+    def __init__(self, page: "PageFile"):
+        self.page = page
+        self.key = page.key
+        self.tag = f"{self.key}-{uuid.uuid4().hex[:8]}"
+        self.workdir = Path(tempfile.mkdtemp(prefix=f"gate-{self.key}-"))
+        for name in LINKED:
+            if (REPO / name).exists():
+                (self.workdir / name).symlink_to(REPO / name)
+        self.log_path = self.workdir / "kernel.log"
+        self.broken: str | None = None
+        self.backend: backends.Backend | None = None
+        self.failed = False
+        req_r, self._req_w = os.pipe()
+        self._rep_r, rep_w = os.pipe()
+        env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "DOCS_GATE_TAG": self.tag,
+               "PYTHONUNBUFFERED": "1"}
+        self.log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            [sys.executable, "-c", KERNEL_BOOT, str(REPO / "tests" / "gate" / "kernel.py"),
+             "--in-fd", str(req_r), "--out-fd", str(rep_w)],
+            pass_fds=(req_r, rep_w), cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
+            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+        os.close(req_r)
+        os.close(rep_w)
+        self._replies = os.fdopen(self._rep_r, "r")
+
+    def run(self, lang: str, code: str, filename: str, timeout: float) -> dict:
+        os.write(self._req_w, (json.dumps({"op": "run", "lang": lang, "code": code,
+                                            "filename": filename}) + "\n").encode())
+        ready, _, _ = select.select([self._replies], [], [], timeout)
+        if not ready:
+            self._kill()
+            self.broken = f"a block timed out after {timeout:.0f} s"
+            raise GateFailure(f"timed out after {timeout:.0f} s (raise it with "
+                              f"<!--pytest.mark.block_timeout(seconds)-->)\n{self.log_tail()}")
+        line = self._replies.readline()
+        if not line:
+            self.broken = "the page's kernel died"
+            raise GateFailure(f"the page's kernel died (exit {self.process.wait()})\n{self.log_tail()}")
+        return json.loads(line)
+
+    def log_tail(self, size: int = 3000) -> str:
+        self.log.flush()
+        text = self.log_path.read_text(errors="replace")
+        return f"--- last lines of {self.log_path} ---\n{text[-size:]}"
+
+    def _kill(self) -> None:
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(self.process.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                self.process.wait(timeout=10)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+
+    def close(self, keep: bool) -> list[str]:
+        """Stop everything the page started; return what was still running."""
+        if self.process.poll() is None:
+            try:
+                os.write(self._req_w, b'{"op": "exit"}\n')
+                self.process.wait(timeout=30)
+            except (OSError, subprocess.TimeoutExpired):
+                pass
+        leftovers = _tagged_processes(self.tag)
+        self._kill()
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        for pid, _ in _tagged_processes(self.tag):
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        if self.backend:
+            self.backend.stop()
+        os.close(self._req_w)
+        self._replies.close()
+        self.log.close()
+        if not keep and not self.failed:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        return [f"pid {pid}: {cmd}" for pid, cmd in leftovers]
+
+
+def _tagged_processes(tag: str) -> list[tuple[int, str]]:
+    """Processes whose environment carries this page's tag (children inherit it)."""
+    found = []
+    needle = f"DOCS_GATE_TAG={tag}".encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if needle in (entry / "environ").read_bytes().split(b"\0"):
+                cmd = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                state = (entry / "stat").read_text().split(") ", 1)[1].split()[0]
+                if state != "Z":
+                    found.append((int(entry.name), cmd.strip()))
+        except OSError:
+            continue
+    return found
+
+
+class PageFile(pytest.File):
+    def collect(self):
+        self.key = self.path.stem.replace("-", "_")
+        self.run_state: PageRun | None = None
+        expanded = expand(self.path.read_text())
+        bad = problems(expanded)
+        if bad:
+            raise GateFailure(f"{self.path.name}: untested fences:\n  " + "\n  ".join(bad))
+        blocks = extract_from_buffer(io.StringIO(expanded), max_num_lines=100_000)
+        output_index = 0
+        number = 0
+        for block in blocks:
+            if block.syntax not in ("python", "bash", "sh"):
+                continue
+            number += 1
+            item = BlockItem.from_parent(self, name=f"block {number:02d} (line {block.lineno})", block=block)
+            item.expected_index = None
+            if block.expected_output is not None:
+                item.expected_index = output_index
+                output_index += 1
+            for mark in block.marks:
+                item.add_marker(eval(mark, {"sys": sys, "pytest": pytest}))
+            item.extra_keyword_matches.add(self.key)
+            yield item
+        last = TeardownItem.from_parent(self, name="teardown: no process left")
+        last.extra_keyword_matches.add(self.key)
+        yield last
+
+    def page_run(self) -> PageRun:
+        if self.run_state is None:
+            self.run_state = PageRun(self)
+        return self.run_state
+
+    def finish(self) -> list[str]:
+        if self.run_state is None:
+            return []
+        state, self.run_state = self.run_state, None
+        return state.close(keep=self.config.getoption("--keep-workdirs"))
+
+
+class BlockItem(pytest.Item):
+    def __init__(self, *, block, **kwargs):
+        super().__init__(**kwargs)
+        self.block = block
+        self.user_properties.append(("gate_page", self.parent.path.name))
+
+    def runtest(self):
+        block = self.block
+        for mark in self.iter_markers():
+            if mark.name in REQUIREMENTS:
+                reason = missing(mark.name)
+                if reason:
+                    pytest.skip(reason)
+        if block.importorskip:
+            pytest.importorskip(block.importorskip)
+        page = self.parent.page_run()
+        if page.broken:
+            page.failed = True
+            raise GateFailure(f"not run: {page.broken}")
+        if self.get_closest_marker("tf_serving"):
+            return self._start_backend(page)
+        timeout_mark = self.get_closest_marker("block_timeout")
+        timeout = float(timeout_mark.args[0]) if timeout_mark else DEFAULT_BLOCK_TIMEOUT_S
+        lang = "python" if block.syntax == "python" else "bash"
+        filename = f"<{self.parent.path.name} {self.name}>"
+        try:
+            reply = page.run(lang, block.code, filename, timeout)
+        except GateFailure:
+            page.failed = True
+            raise
+        if reply["error"]:
+            page.failed = True
+            page.broken = f"{self.name} failed"
+            raise GateFailure(f"{reply['error']}\n--- stdout ---\n{reply['stdout'][-3000:]}")
+        if block.expected_output is not None:
+            self._check_output(reply["stdout"])
+
+    def _start_backend(self, page: PageRun):
+        if page.backend is None:
+            page.backend = backends.choose_backend()
+        if page.backend is None:
+            pytest.skip("no TF Serving backend")
+        self.user_properties.append(("gate_backend", page.backend.name))
+        try:
+            page.backend.start(self.block.code, page.workdir)
+        except Exception as exc:
+            page.failed = True
+            page.broken = "the TF Serving backend did not start"
+            raise GateFailure(f"{page.backend.name} did not start: {exc}") from exc
+
+    def _check_output(self, stdout: str):
+        tolerance_mark = self.get_closest_marker("tolerance")
+        tolerance = dict(tolerance_mark.kwargs) if tolerance_mark else None
+        problem = mismatch(self.block.expected_output, stdout, tolerance,
+                           self.block.expected_output_ignore_whitespace)
+        if problem is None:
+            return
+        if self.config.getoption("--update-outputs"):
+            _rewrite_expected_output(self.parent.path, self.expected_index, stdout)
+            return
+        self.parent.page_run().failed = True
+        raise GateFailure(f"{problem}\n--- the page shows ---\n{self.block.expected_output}"
+                          f"--- the block printed ---\n{stdout}")
+
+    def repr_failure(self, excinfo):
+        if isinstance(excinfo.value, GateFailure):
+            return f"{self.parent.path.name}, {self.name}:\n{excinfo.value}"
+        return super().repr_failure(excinfo)
+
+    def reportinfo(self):
+        return self.path, self.block.lineno, f"{self.parent.path.name}::{self.name}"
+
+
+class TeardownItem(pytest.Item):
+    """Stops what the page started, and fails if the page left a process running."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.user_properties.append(("gate_page", self.parent.path.name))
+
+    def runtest(self):
+        leftovers = self.parent.finish()
+        if leftovers:
+            raise GateFailure("the page left processes running (the gate killed them):\n  "
+                              + "\n  ".join(leftovers))
+
+    def repr_failure(self, excinfo):
+        return f"{self.parent.path.name}: {excinfo.value}"
+
+    def reportinfo(self):
+        return self.path, 0, f"{self.parent.path.name}::{self.name}"
+
+
+def _rewrite_expected_output(page: Path, index: int, stdout: str) -> None:
+    """Replace the index-th expected-output fence of the page source with stdout."""
+    lines = page.read_text().split("\n")
+    seen = -1
+    for i, line in enumerate(lines):
+        if re.match(r"\s*<!--[-\s]*pytest-codeblocks:expected-output", line):
+            seen += 1
+            if seen != index:
+                continue
+            start = next(j for j in range(i + 1, len(lines)) if lines[j].strip().startswith("```"))
+            indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
+            end = next(j for j in range(start + 1, len(lines)) if lines[j].strip().startswith("```"))
+            body = [indent + out if out else out for out in stdout.rstrip("\n").split("\n")]
+            lines[start + 1:end] = body
+            page.write_text("\n".join(lines))
+            return
+
+
+_stats: dict[str, dict] = defaultdict(lambda: {"blocks": 0, "passed": 0, "failed": 0,
+                                               "skipped": defaultdict(int), "seconds": 0.0,
+                                               "backend": None})
+
+
+def pytest_runtest_logreport(report):
+    props = dict(report.user_properties)
+    page = props.get("gate_page")
+    if not page:
+        return
+    stats = _stats[page]
+    stats["seconds"] += report.duration
+    if props.get("gate_backend"):
+        stats["backend"] = props["gate_backend"]
+    is_block = "teardown: no process left" not in report.nodeid
+    if report.when == "call" and report.passed and is_block:
+        stats["blocks"] += 1
+        stats["passed"] += 1
+    elif report.failed:
+        stats["failed"] += 1
+        if is_block and report.when == "call":
+            stats["blocks"] += 1
+    elif report.skipped and is_block:
+        stats["blocks"] += 1
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        stats["skipped"][reason.removeprefix("Skipped: ")] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _stats:
+        return
+    write = terminalreporter.write_line
+    terminalreporter.section("docs gate: one line per page")
+    backends_used = sorted({s["backend"] for s in _stats.values() if s["backend"]})
+    write(f"TF Serving backend: {', '.join(backends_used) or 'none started'}")
+    for page, s in sorted(_stats.items()):
+        skipped = sum(s["skipped"].values())
+        reasons = "; ".join(f"{n} × {r}" for r, n in sorted(s["skipped"].items()))
+        write(f"{page}: {s['blocks']} blocks, {s['passed']} passed, {s['failed']} failed, "
+              f"{skipped} skipped{f' ({reasons})' if reasons else ''}, {s['seconds']:.1f} s")
+
+
+def pytest_sessionfinish(session):
+    # Safety net: a page interrupted mid-way still stops its kernel and backend.
+    for item in session.items:
+        if isinstance(item.parent, PageFile):
+            item.parent.finish()

@@ -1,0 +1,1 @@
+"""A TF-Serving-compatible model server in Python (see README.md)."""
