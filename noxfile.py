@@ -6,6 +6,8 @@ environment, so a fresh machine with Python 3.11 and pip needs nothing else.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import nox
 
 PYTHON = "3.11"
@@ -15,6 +17,8 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["snippets"]
 nox.options.reuse_existing_virtualenvs = True
 LOCKED = ("requirements/gate.in",)
+# Material 9.7+ prints a notice about MkDocs 2.0 on every build.
+QUIET = {"NO_MKDOCS_2_WARNING": "1"}
 
 
 def _install(session: nox.Session, requirements: str) -> None:
@@ -25,15 +29,31 @@ def _install(session: nox.Session, requirements: str) -> None:
 def build(session: nox.Session) -> None:
     """Build the static site for hosting: a missing snippet, link or anchor fails it."""
     _install(session, "requirements/docs.in")
-    session.run("mkdocs", "build", "--strict", *session.posargs)
+    session.run("mkdocs", "build", "--strict", *session.posargs, env=QUIET)
+    session.run("python", "-m", "tests.site_weight", "site")
+
+
+@nox.session(python=PYTHON)
+def zensical(session: nox.Session) -> None:
+    """Build the same mkdocs.yml with Zensical (Material's successor) into site-zensical/,
+    and say exactly where it differs from the published MkDocs build."""
+    _install(session, "requirements/zensical.in")
+    session.run("mkdocs", "build", "--strict", "--quiet", env=QUIET)
+    config = Path(".zensical-nox.yml")
+    config.write_text("INHERIT: mkdocs.yml\nsite_dir: site-zensical\n")
+    try:
+        session.run("zensical", "build", "--strict", "--clean", "-f", str(config))
+    finally:
+        config.unlink()
+    session.run("python", "-m", "tests.browser.compare_builds", "site", "site-zensical")
 
 
 @nox.session(python=PYTHON)
 def docs(session: nox.Session) -> None:
     """Strict build, then a live preview on http://127.0.0.1:8000."""
     _install(session, "requirements/docs.in")
-    session.run("mkdocs", "build", "--strict")
-    session.run("mkdocs", "serve", "--strict", "--dev-addr", "127.0.0.1:8000", *session.posargs)
+    session.run("mkdocs", "build", "--strict", env=QUIET)
+    session.run("mkdocs", "serve", "--strict", "--dev-addr", "127.0.0.1:8000", *session.posargs, env=QUIET)
 
 
 @nox.session(python=PYTHON)
@@ -57,5 +77,5 @@ def bench(session: nox.Session) -> None:
 def lock(session: nox.Session) -> None:
     """Re-resolve requirements/*.in to their newest versions into requirements/constraints.txt."""
     session.install("uv")
-    session.run("uv", "pip", "compile", "--python-version", PYTHON, "--no-header",
+    session.run("uv", "pip", "compile", "--python-version", PYTHON, "--custom-compile-command", "nox -s lock",
                 "--output-file", "requirements/constraints.txt", *LOCKED)

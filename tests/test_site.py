@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -10,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.gate.expand import REPO, nav_pages
+from tests.site_weight import MAX_PAGE_BYTES, html_pages, page_weights
 
-MAX_PAGE_BYTES = 1_000_000
 SECTION = re.compile(r"--8<-- \[start:([a-z][-_0-9a-z]*)\]")
 INCLUDE = re.compile(r'^\s*--8<-- "([^":]+)(?::([a-z][-_0-9a-z]*))?"', re.M)
 
@@ -20,18 +21,9 @@ INCLUDE = re.compile(r'^\s*--8<-- "([^":]+)(?::([a-z][-_0-9a-z]*))?"', re.M)
 def site(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("site")
     result = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)],
-                            cwd=REPO, capture_output=True, text=True, env={**_env(), "NO_MKDOCS_2_WARNING": "1"})
+                            cwd=REPO, capture_output=True, text=True, env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
     assert result.returncode == 0, result.stderr[-4000:]
     return out
-
-
-def _env():
-    import os
-    return dict(os.environ)
-
-
-def _html_pages(site: Path) -> list[Path]:
-    return sorted(p for p in site.rglob("*.html") if p.name != "404.html")
 
 
 def test_every_nav_page_is_built(site):
@@ -46,7 +38,7 @@ def test_nothing_is_loaded_from_another_host(site):
     external = re.compile(r'<(?:script|img|iframe|source)[^>]+src="(?:https?:)?//'
                           r'|<link[^>]+href="(?:https?:)?//[^"]*"[^>]*>|fonts\.(?:googleapis|gstatic)\.com'
                           r'|googletagmanager|google-analytics')
-    for page in _html_pages(site):
+    for page in html_pages(site):
         hits = [m.group(0)[:120] for m in external.finditer(page.read_text())
                 if "rel=\"canonical\"" not in m.group(0)]
         assert not hits, f"{page.relative_to(site)} loads from another host: {hits}"
@@ -54,24 +46,10 @@ def test_nothing_is_loaded_from_another_host(site):
         assert "@import url(http" not in css.read_text(), css
 
 
-def _page_weight(page: Path, site: Path) -> int:
-    html = page.read_text()
-    total = len(html.encode())
-    for ref in set(re.findall(r'(?:src|href)="([^"#?]+\.(?:css|js|svg|png|jpg|webp))"', html)):
-        if ref.startswith(("http:", "https:", "//")):
-            continue
-        asset = (page.parent / ref).resolve()
-        if asset.is_file() and site in asset.parents:
-            total += asset.stat().st_size
-    return total
-
-
 def test_no_page_weighs_more_than_1_mb(site):
-    weights = {str(p.relative_to(site)): _page_weight(p, site) for p in _html_pages(site)}
-    print("\npage weights (HTML + local assets it references):")
-    for name, size in sorted(weights.items()):
-        print(f"  {size / 1024:8.1f} KiB  {name}")
-    heavy = {n: s for n, s in weights.items() if s > MAX_PAGE_BYTES}
+    weights = page_weights(site)
+    heavy = {name: size for name, size in weights.items() if size > MAX_PAGE_BYTES}
+    assert len(weights) >= len(nav_pages())
     assert not heavy, f"pages over 1 MB: {heavy}"
 
 

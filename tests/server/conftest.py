@@ -168,3 +168,39 @@ def pytest_runtest_makereport(item, call):
                 report.sections.append((f"server log {srv.log_path.name}", srv.log_tail(60)))
 
 
+
+
+@pytest.fixture
+def prediction_stub_for():
+    """``prediction_stub_for(server)`` -> PredictionService stub on that server's gRPC port."""
+    import grpc  # noqa: PLC0415
+    from tensorflow_serving.apis import prediction_service_pb2_grpc  # noqa: PLC0415
+
+    channels = []
+
+    def make(srv):
+        ch = grpc.insecure_channel(srv.grpc_target)
+        channels.append(ch)
+        return prediction_service_pb2_grpc.PredictionServiceStub(ch)
+
+    yield make
+    for ch in channels:
+        ch.close()
+
+
+@pytest.fixture
+def model_stub_for():
+    """``model_stub_for(server)`` -> ModelService stub on that server's gRPC port."""
+    import grpc  # noqa: PLC0415
+    from tensorflow_serving.apis import model_service_pb2_grpc  # noqa: PLC0415
+
+    channels = []
+
+    def make(srv):
+        ch = grpc.insecure_channel(srv.grpc_target)
+        channels.append(ch)
+        return model_service_pb2_grpc.ModelServiceStub(ch)
+
+    yield make
+    for ch in channels:
+        ch.close()

@@ -1,0 +1,388 @@
+"""The request handlers shared by gRPC and REST, all on protos (ServerCore + *_impl.cc).
+
+Sources: servables/tensorflow/predict_util.cc (Predict), classifier.cc,
+regressor.cc, multi_inference.cc, util.cc (Input → serialized examples,
+MakeModelSpec), get_model_metadata_impl.cc, model_servers/get_model_status_impl.cc,
+model_service_impl.cc (ReloadConfig), TF cc/saved_model/util.cc (GetInputValues).
+Every failure is a ServingError.
+"""
+import numpy as np
+from google.protobuf import text_format
+from tensorflow.core.framework import types_pb2
+from tensorflow_serving.apis import (classification_pb2, get_model_metadata_pb2, get_model_status_pb2, model_pb2,
+                                     inference_pb2, model_management_pb2, predict_pb2, regression_pb2)
+
+from .errors import ServingError, C, CODE_NUMBER, invalid_argument, failed_precondition, internal, unimplemented
+from .tensors import array_to_proto, proto_to_array, TensorParseError, dtype_name, dt_of_array
+
+DEFAULT_SIG = "serving_default"
+PREDICT, CLASSIFY, REGRESS = "tensorflow/serving/predict", "tensorflow/serving/classify", "tensorflow/serving/regress"
+_NP_TO_DT = {}
+
+
+def _keys(m):
+    return ",".join(sorted(m))
+
+
+def _sig_debug(sig):
+    return text_format.MessageToString(sig)
+
+
+class _SigCache:
+    """Per (servable, signature) precomputed names — keeps the hot path lean."""
+    __slots__ = ("inputs", "outputs", "all_outputs", "has_defaults")
+
+    def __init__(self, sig):
+        self.inputs = sorted((a, i.name, i.dtype) for a, i in sig.inputs.items())
+        self.outputs = {a: (i.name, i.dtype) for a, i in sig.outputs.items()}
+        self.all_outputs = sorted(self.outputs)
+        self.has_defaults = len(sig.defaults) > 0
+
+
+def _sig_cache(servable, name):
+    cache = servable.__dict__.setdefault("_sigcache", {})
+    c = cache.get(name)
+    if c is None:
+        c = cache[name] = _SigCache(servable.signatures[name])
+    return c
+
+
+class Core:
+    def __init__(self, manager, opts):
+        self.manager = manager
+        self.opts = opts
+        self.method_check = opts.enable_signature_method_name_check
+        self.tensor_content = opts.enable_serialization_as_tensor_content
+
+    # ---- Predict ----------------------------------------------------------
+    def predict_arrays(self, request, timeout_ms=0):
+        """Runs a PredictRequest. Returns (model_spec_proto, [(alias, dtype, ndarray)])."""
+        if not request.HasField("model_spec"):
+            raise invalid_argument("Missing ModelSpec")
+        with self.manager.get_handle(request.model_spec) as sv:
+            return self.predict_on(sv, request, timeout_ms)
+
+    def predict_on(self, sv, request, timeout_ms=0):
+        sig_name = request.model_spec.signature_name or DEFAULT_SIG
+        sig = sv.signatures.get(sig_name)
+        if sig is None:
+            raise failed_precondition('Serving signature key "%s" not found.' % sig_name)
+        if self.method_check and sig.method_name not in (PREDICT, CLASSIFY, REGRESS):
+            raise internal("Expected prediction signature method_name to be one of {%s, %s, %s}. Was: %s"
+                           % (PREDICT, CLASSIFY, REGRESS, sig.method_name))
+        sc = _sig_cache(sv, sig_name)
+        req_inputs = request.inputs
+        n_req, n_sig = len(req_inputs), len(sc.inputs)
+        if n_req > n_sig or (n_req < n_sig and not sc.has_defaults):
+            rk, sk = set(req_inputs.keys()), {a for a, _, _ in sc.inputs}
+            raise invalid_argument(
+                "input size does not match signature: %d!=%d len({%s}) != len({%s}). Sent extra: {%s}. "
+                "Missing but required: {%s}." % (n_req, n_sig, _keys(rk), _keys(sk), _keys(rk - sk), _keys(sk - rk)))
+        feed_names, feed_values, seen = [], [], 0
+        for alias, tname, dtype in sc.inputs:
+            if alias in req_inputs:
+                tp = req_inputs[alias]
+                seen += 1
+            elif alias in sig.defaults:
+                tp = sig.defaults[alias]
+            else:
+                raise invalid_argument(
+                    "Signature input alias: %s(feed name: %s) not found in request and no default value provided. "
+                    "Inputs expected to be in the request {%s}, or default input alias set: %s"
+                    % (alias, tname, _keys(req_inputs.keys()), _keys(sig.defaults.keys())))
+            try:
+                arr = proto_to_array(tp)
+            except TensorParseError:
+                raise invalid_argument("tensor parsing error: %s" % alias)
+            feed_names.append(tname)
+            feed_values.append(arr)
+        if n_req and seen != n_req:
+            used = sorted(a for a, _, _ in sc.inputs if a in req_inputs)
+            raise invalid_argument("Inputs contains invalid name. Used request inputs: %s, request input: %s"
+                                   % (",".join(used), _keys(req_inputs.keys())))
+        if request.output_filter:
+            aliases, seen_out = [], set()
+            for a in request.output_filter:
+                if a not in sc.outputs:
+                    raise invalid_argument("output tensor alias not found in signature: %s Outputs expected to be in "
+                                           "the set {%s}." % (a, ",".join(sc.all_outputs)))
+                if a in seen_out:
+                    raise invalid_argument("duplicate output tensor alias: %s" % a)
+                seen_out.add(a)
+                aliases.append(a)
+        else:
+            aliases = sc.all_outputs
+        fetch_names = [sc.outputs[a][0] for a in aliases]
+        if sv.batcher is not None:
+            outs = sv.batcher.run(sig_name, feed_names, feed_values, fetch_names, timeout_ms)
+        else:
+            outs = sv.run(feed_names, feed_values, fetch_names, timeout_ms)
+        spec = model_pb2.ModelSpec(name=request.model_spec.name,
+                                   signature_name=sig_name)
+        spec.version.value = sv.version
+        res = []
+        for a, arr in zip(aliases, outs):
+            arr = np.asarray(arr)
+            res.append((a, sc.outputs[a][1], arr))
+        return spec, res
+
+    def predict(self, request, timeout_ms=0):
+        spec, outs = self.predict_arrays(request, timeout_ms)
+        resp = predict_pb2.PredictResponse()
+        resp.model_spec.CopyFrom(spec)
+        for a, _, arr in outs:
+            resp.outputs[a].CopyFrom(array_to_proto(arr, self.tensor_content))
+        return resp
+
+    def signature_inputs(self, model_spec, signature_name):
+        """REST GetInfoMap (http_rest_api_handler.cc): resolves servable + signature inputs."""
+        with self.manager.get_handle(model_spec) as sv:
+            name = signature_name or DEFAULT_SIG
+            sig = sv.signatures.get(name)
+            if sig is None:
+                raise invalid_argument('Serving signature name: "%s" not found in signature def' % name)
+            return dict(sig.inputs)
+
+    # ---- Classify / Regress ---------------------------------------------
+    def _get_sig(self, sv, spec, method):
+        name = spec.signature_name or DEFAULT_SIG
+        sig = sv.signatures.get(name)
+        if sig is None:
+            raise invalid_argument("No signature was found with the name: %s" % name)
+        kind = "classification" if method == CLASSIFY else "regression"
+        if self.method_check and sig.method_name != method:
+            raise invalid_argument("Expected %s signature method_name to be %s. Was: %s" % (kind, method, sig.method_name))
+        return name, sig
+
+    @staticmethod
+    def _serialized_examples(inp):
+        """util.cc InputToSerializedExampleTensor."""
+        which = inp.WhichOneof("kind")
+        if which == "example_list":
+            exs = [e.SerializeToString() for e in inp.example_list.examples]
+        elif which == "example_list_with_context":
+            ctx = inp.example_list_with_context.context.SerializeToString()
+            exs = [ctx + e.SerializeToString() for e in inp.example_list_with_context.examples]
+        else:
+            exs = []
+        if not exs:
+            raise invalid_argument("Input is empty.")
+        a = np.empty(len(exs), dtype=object)
+        a[:] = exs
+        return a
+
+    @staticmethod
+    def _classify_io(sig):
+        if len(sig.inputs) != 1:
+            raise invalid_argument("Expected one input Tensor.")
+        if len(sig.outputs) not in (1, 2):
+            raise invalid_argument("Expected one or two output Tensors, found %d" % len(sig.outputs))
+        if "inputs" not in sig.inputs:
+            raise invalid_argument("No classification inputs found in SignatureDef: %s" % _sig_debug(sig))
+        if "classes" not in sig.outputs and "scores" not in sig.outputs:
+            raise invalid_argument('Expected classification signature outputs to contain at least one of "classes" '
+                                   'or "scores". Signature was: %s' % _sig_debug(sig))
+        outs = [k for k in ("classes", "scores") if k in sig.outputs]
+        return sig.inputs["inputs"].name, outs
+
+    @staticmethod
+    def _regress_io(sig):
+        if len(sig.inputs) != 1:
+            raise invalid_argument("Expected one input Tensor.")
+        if len(sig.outputs) != 1:
+            raise invalid_argument("Expected one output Tensor.")
+        if "inputs" not in sig.inputs:
+            raise invalid_argument("No regression inputs found in SignatureDef: %s" % _sig_debug(sig))
+        if "outputs" not in sig.outputs:
+            raise invalid_argument("No regression outputs found in SignatureDef: %s" % _sig_debug(sig))
+        return sig.inputs["inputs"].name, ["outputs"]
+
+    @staticmethod
+    def _classification_result(outs, n, result):
+        classes, scores = outs.get("classes"), outs.get("scores")
+        for t, want, label in ((classes, types_pb2.DT_STRING, "classes"), (scores, types_pb2.DT_FLOAT, "scores")):
+            if t is None:
+                continue
+            if t.ndim != 2:
+                raise invalid_argument("Expected Tensor shape: [batch_size num_classes] but got [%s]"
+                                       % ",".join(map(str, t.shape)))
+            if dt_of_array(t) != want:
+                raise invalid_argument("Expected %s Tensor of %s. Got: %s" % (
+                    label, "DT_STRING" if want == types_pb2.DT_STRING else "DT_FLOAT",
+                    types_pb2.DataType.Name(dt_of_array(t) or 0)))
+            if t.shape[0] != n:
+                raise invalid_argument("Expected %s output batch size of %d. Got: %d" % (label, n, t.shape[0]))
+        if classes is not None and scores is not None and classes.shape[1] != scores.shape[1]:
+            raise invalid_argument("Tensors class and score should match in dim_size(1). Got %d vs. %d"
+                                   % (classes.shape[1], scores.shape[1]))
+        k = (classes if classes is not None else scores).shape[1]
+        for i in range(n):
+            cl = result.classifications.add()
+            for c in range(k):
+                x = cl.classes.add()
+                if classes is not None:
+                    v = classes[i, c]
+                    x.label = v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+                if scores is not None:
+                    x.score = float(scores[i, c])
+
+    @staticmethod
+    def _regression_result(out, n, result):
+        if not (out.ndim == 1 or (out.ndim == 2 and out.shape[1] == 1)):
+            raise invalid_argument("Expected output Tensor shape to be either [batch_size] or [batch_size, 1] but got [%s]"
+                                   % ",".join(map(str, out.shape)))
+        if out.shape[0] != n:
+            raise invalid_argument("Input batch size did not match output batch size: %d vs. %d" % (n, out.shape[0]))
+        if dt_of_array(out) != types_pb2.DT_FLOAT:
+            raise invalid_argument("Expected output Tensor of DT_FLOAT.  Got: %s"
+                                   % types_pb2.DataType.Name(dt_of_array(out) or 0))
+        for v in out.reshape(-1).tolist():
+            result.regressions.add().value = v
+
+    def _run_examples(self, sv, sig, in_name, out_aliases, examples, timeout_ms):
+        fetch = [sig.outputs[a].name for a in out_aliases]
+        outs = sv.run([in_name], [examples], fetch, timeout_ms)
+        return {a: np.asarray(o) for a, o in zip(out_aliases, outs)}
+
+    def classify(self, request, timeout_ms=0):
+        if not request.HasField("model_spec"):
+            raise invalid_argument("Missing ModelSpec")
+        with self.manager.get_handle(request.model_spec) as sv:
+            return self.classify_on(sv, request, timeout_ms)
+
+    def classify_on(self, sv, request, timeout_ms=0):
+        name, sig = self._get_sig(sv, request.model_spec, CLASSIFY)
+        in_name, outs = self._classify_io(sig)
+        ex = self._serialized_examples(request.input)
+        res = self._run_examples(sv, sig, in_name, outs, ex, timeout_ms)
+        resp = classification_pb2.ClassificationResponse()
+        self._fill_spec(resp.model_spec, request.model_spec.name, name, sv.version)
+        self._classification_result(res, len(ex), resp.result)
+        return resp
+
+    def regress(self, request, timeout_ms=0):
+        if not request.HasField("model_spec"):
+            raise invalid_argument("Missing ModelSpec")
+        with self.manager.get_handle(request.model_spec) as sv:
+            return self.regress_on(sv, request, timeout_ms)
+
+    def regress_on(self, sv, request, timeout_ms=0):
+        name, sig = self._get_sig(sv, request.model_spec, REGRESS)
+        in_name, outs = self._regress_io(sig)
+        ex = self._serialized_examples(request.input)
+        res = self._run_examples(sv, sig, in_name, outs, ex, timeout_ms)
+        resp = regression_pb2.RegressionResponse()
+        self._fill_spec(resp.model_spec, request.model_spec.name, name, sv.version)
+        self._regression_result(res["outputs"], len(ex), resp.result)
+        return resp
+
+    @staticmethod
+    def _fill_spec(spec, model, sig_name, version):
+        spec.name = model
+        spec.signature_name = sig_name
+        spec.version.value = version
+
+    def multi_inference(self, request, timeout_ms=0):
+        """multi_inference.cc: same model for all tasks, distinct signatures, one input."""
+        if not request.tasks:
+            raise invalid_argument("Found no tasks in MultiInferenceRequest.")
+        model = request.tasks[0].model_spec.name
+        for t in request.tasks:
+            if t.model_spec.name != model:
+                raise invalid_argument("All ModelSpecs in a MultiInferenceRequest must access the same model name.")
+        spec = request.tasks[0].model_spec
+        with self.manager.get_handle(spec) as sv:
+            return self.multi_inference_on(sv, request, timeout_ms)
+
+    def multi_inference_on(self, sv, request, timeout_ms=0):
+        seen = set()
+        plans = []
+        for t in request.tasks:
+            sname = t.model_spec.signature_name or DEFAULT_SIG
+            if sname in seen:
+                raise invalid_argument("Duplicate evaluation of signature: %s" % sname)
+            seen.add(sname)
+            sig = sv.signatures.get(sname)
+            if sig is None:
+                raise invalid_argument("No signature was found with the name: %s" % sname)
+            if t.method_name == CLASSIFY:
+                in_name, outs = self._classify_io(sig)
+            elif t.method_name == REGRESS:
+                in_name, outs = self._regress_io(sig)
+            else:
+                raise unimplemented("Unsupported signature method_name: %s" % t.method_name)
+            plans.append((t, sname, sig, in_name, outs))
+        in_names = {p[3] for p in plans}
+        if len(in_names) != 1:
+            raise invalid_argument("Input tensor must be the same for all Signatures.")
+        ex = self._serialized_examples(request.input)
+        fetch, where = [], []
+        for i, (t, sname, sig, in_name, outs) in enumerate(plans):
+            for a in outs:
+                where.append((i, a))
+                fetch.append(sig.outputs[a].name)
+        results = sv.run([in_names.pop()], [ex], fetch, timeout_ms)
+        per = [dict() for _ in plans]
+        for (i, a), arr in zip(where, results):
+            per[i][a] = np.asarray(arr)
+        resp = inference_pb2.MultiInferenceResponse()
+        for (t, sname, sig, _, _), outs in zip(plans, per):
+            r = resp.results.add()
+            self._fill_spec(r.model_spec, t.model_spec.name, sname, sv.version)
+            if t.method_name == CLASSIFY:
+                self._classification_result(outs, len(ex), r.classification_result)
+            else:
+                self._regression_result(outs["outputs"], len(ex), r.regression_result)
+        return resp
+
+    # ---- Metadata / status / reload ------------------------------------
+    def get_model_metadata(self, request):
+        if not request.HasField("model_spec"):
+            raise invalid_argument("Missing ModelSpec")
+        if not request.metadata_field:
+            raise invalid_argument("GetModelMetadataRequest must specify at least one metadata_field")
+        for f in request.metadata_field:
+            if f != "signature_def":
+                raise invalid_argument("Metadata field %s is not supported" % f)
+        with self.manager.get_handle(request.model_spec) as sv:
+            m = get_model_metadata_pb2.SignatureDefMap()
+            for k, v in sv.signatures.items():
+                m.signature_def[k].CopyFrom(v)
+            resp = get_model_metadata_pb2.GetModelMetadataResponse()
+            resp.model_spec.name = sv.name
+            resp.model_spec.version.value = sv.version
+            resp.metadata["signature_def"].Pack(m)
+            return resp
+
+    def get_model_status(self, request):
+        if not request.HasField("model_spec"):
+            raise invalid_argument("Missing ModelSpec")
+        spec = request.model_spec
+        # Labels are ignored here (get_model_status_impl.cc only checks has_version()).
+        version = spec.version.value if spec.HasField("version") else None
+        rows = self.manager.status(spec.name, version)
+        resp = get_model_status_pb2.GetModelStatusResponse()
+        S = get_model_status_pb2.ModelVersionStatus
+        for v, state, err in rows:
+            mvs = resp.model_version_status.add()
+            mvs.version = v
+            mvs.state = S.State.Value(state)
+            mvs.status.SetInParent()  # always present (get_model_status_impl.cc ToStatusProto)
+            if err is not None:
+                mvs.status.error_code = CODE_NUMBER[err.code]
+                mvs.status.error_message = err.message
+        return resp
+
+    def reload_config(self, request):
+        """model_service_impl.cc HandleReloadConfigRequest."""
+        which = request.config.WhichOneof("config")
+        if which != "model_config_list":
+            raise invalid_argument("ServerModelConfig type not supported by HandleReloadConfigRequest. Only "
+                                   "ModelConfigList is currently supported")
+        self.manager.reload_config(request.config)
+        resp = model_management_pb2.ReloadConfigResponse()
+        resp.status.error_code = 0
+        return resp
+
+
+_ = (ServingError, C, dtype_name)

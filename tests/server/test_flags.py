@@ -1,0 +1,229 @@
+"""Command-line behaviour of ``python -m tests.model_server`` (TF Serving's
+``tensorflow_model_server`` flags: tensorflow_serving/model_servers/main.cc)."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.server.harness import (
+    EXTERNAL,
+    NEEDS_OWN_SERVER,
+    START_TIMEOUT,
+    free_port,
+    predict_request,
+    to_ndarray,
+    make_server,
+    port_open,
+    wait_until,
+)
+
+pytestmark = pytest.mark.skipif(EXTERNAL, reason=NEEDS_OWN_SERVER)
+
+
+# ---------------------------------------------------------------------------------------------
+# Start-up failures: exit status 255 and a message. All are started at once (module fixture) so
+# their TensorFlow imports overlap.
+# ---------------------------------------------------------------------------------------------
+def _failure_cases(tmp: Path, model_sources) -> dict:
+    base = model_sources["plus2"].parent
+    bad_config = tmp / "bad_model_config.txt"
+    bad_config.write_text("improperly formatted file")
+    labels_config = tmp / "labels.config"
+    labels_config.write_text(
+        "model_config_list {\n  config {\n    name: \"half_plus_two\"\n"
+        f"    base_path: \"{base}\"\n    model_platform: \"tensorflow\"\n"
+        "    version_labels { key: \"stable\" value: 1 }\n  }\n}\n"
+    )
+    batching = tmp / "batching.config"
+    batching.write_text("max_batch_size { value: 8 }\n")
+    model = ["--model_name=half_plus_two", f"--model_base_path={base}"]
+    return {
+        # source: TF tensorflow/core/util/command_line_flags.cc ("Couldn't interpret value <v>
+        # for flag <name>."), tensorflow_serving/model_servers/main.cc (usage, return -1)
+        "bad_int": (["--port=abc", *model], ["Couldn't interpret value abc for flag port."]),
+        "bad_bool": (["--enable_batching=yes", *model],
+                     ["Couldn't interpret value yes for flag enable_batching."]),
+        # source: tensorflow_serving/model_servers/server.cc BuildAndStart; main.cc ("Failed to
+        # start server. Error: <status>")
+        "no_model": ([], ["Failed to start server. Error: ",
+                          "Both server_options.model_base_path and server_options.model_config_file "
+                          "are empty!"]),
+        "batching_file_without_flag": (
+            [f"--batching_parameters_file={batching}", *model],
+            ["server_options.batching_parameters_file is set without setting "
+             "server_options.enable_batching to true."]),
+        # source: tensorflow_serving/model_servers/server_core.cc ValidateModelConfigList
+        "relative_base_path": (
+            ["--model_name=half_plus_two", "--model_base_path=models/half_plus_two"],
+            ["Failed to start server. Error: ",
+             "Expected model half_plus_two to have an absolute path or URI; got "
+             "base_path()=models/half_plus_two"]),
+        # source: tensorflow_serving/model_servers/tensorflow_model_server_test.py
+        # testBadModelConfig ("Error parsing text-format tensorflow.serving.ModelServerConfig");
+        # util/proto_util.h ParseProtoTextFile ("Invalid protobuf file")
+        "bad_config_file": ([f"--model_config_file={bad_config}"],
+                            ["Error parsing text-format tensorflow.serving.ModelServerConfig",
+                             f"Invalid protobuf file: '{bad_config}'"]),
+        # source: tensorflow_serving/model_servers/server_core.cc UpdateModelVersionLabelMap
+        # (labels in the first config need --allow_version_labels_for_unavailable_models)
+        "labels_at_startup": ([f"--model_config_file={labels_config}"],
+                              ["Request to assign label to version 1 of model half_plus_two, "
+                               "which is not currently available for inference"]),
+    }
+
+
+@pytest.fixture(scope="module")
+def startup_failures(tmp_path_factory, model_sources):
+    tmp = tmp_path_factory.mktemp("flag-failures")
+    cases = _failure_cases(tmp, model_sources)
+    started = {}
+    try:
+        for name, (args, _) in cases.items():
+            srv = make_server(tmp, args, rest=False, name=name)
+            started[name] = srv.start()
+        results = {}
+        deadline = time.monotonic() + START_TIMEOUT
+        for name, srv in started.items():
+            try:
+                rc = srv.proc.wait(max(1.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                rc = None
+            results[name] = (rc, srv.log(), cases[name][1])
+        return results
+    finally:
+        for srv in started.values():
+            srv.stop()
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["bad_int", "bad_bool", "no_model", "batching_file_without_flag", "relative_base_path",
+     "bad_config_file", "labels_at_startup"],
+)
+def test_startup_failure(startup_failures, case):
+    rc, log, needles = startup_failures[case]
+    assert rc == 255, f"exit status {rc} (want 255)\n{log[-3000:]}"
+    for needle in needles:
+        assert needle in log, f"{needle!r} not in output:\n{log[-3000:]}"
+    assert "Traceback" not in log, log[-3000:]
+
+
+def test_bad_flag_value_prints_usage(startup_failures):
+    # source: tensorflow_serving/model_servers/main.cc (usage printed after a parse failure);
+    # TF command_line_flags.cc Flags::Usage ("usage: <argv0>", "Flags:", "\t--port=8500\tint32\t...")
+    _, log, _ = startup_failures["bad_int"]
+    assert "usage: " in log
+    assert "Flags:" in log
+    assert "--port=8500" in log and "int32" in log
+    assert "--rest_api_port=0" in log
+
+
+# ---------------------------------------------------------------------------------------------
+# Servers that never finish starting: missing base path / no numeric version directory
+# ---------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def waiting_servers(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("waiting")
+    missing = tmp / "does-not-exist"
+    no_versions = tmp / "no_versions"
+    (no_versions / "v1").mkdir(parents=True)  # not numeric: ignored
+    (no_versions / "1.0").mkdir()
+    servers = {}
+    try:
+        for name, base in (("missing", missing), ("no_versions", no_versions)):
+            srv = make_server(tmp, ["--model_name=half_plus_two", f"--model_base_path={base}",
+                                    "--file_system_poll_wait_seconds=1"], name=name)
+            servers[name] = (srv.start(), base)
+        yield servers
+    finally:
+        for srv, _ in servers.values():
+            srv.stop()
+
+
+def test_missing_base_path_keeps_polling(waiting_servers):
+    # source: tensorflow_serving/sources/storage_path/file_system_storage_path_source.cc
+    # ("Could not find base path <p> for servable <n>"); model_servers/server_core.cc and
+    # core/load_servables_fast.cc (ports open only after the initial load: never here)
+    srv, base = waiting_servers["missing"]
+    srv.wait_log(f"Could not find base path {base} for servable half_plus_two")
+    assert srv.proc.poll() is None, "server exited instead of waiting"
+    assert not port_open(srv.grpc_port)
+    assert not port_open(srv.rest_port)
+
+
+def test_no_numeric_version_dir_keeps_polling(waiting_servers):
+    # source: tensorflow_serving/sources/storage_path/file_system_storage_path_source.cc
+    # (warning repeated every poll; the server keeps waiting)
+    srv, base = waiting_servers["no_versions"]
+    text = (f"No versions of servable half_plus_two found under base path {base}. Did you forget "
+            "to name your leaf directory as a number (eg. '/1/')?")
+    log = srv.wait_log(text)
+    # repeated on the next polls (poll period 1 s)
+    wait_until(lambda: srv.log().count(text) >= 2, timeout=30, what="the warning to repeat")
+    assert srv.proc.poll() is None
+    assert not port_open(srv.grpc_port)
+    assert not port_open(srv.rest_port)
+    assert "Traceback" not in log
+
+
+# ---------------------------------------------------------------------------------------------
+# Flags that are accepted with a warning
+# ---------------------------------------------------------------------------------------------
+def test_space_separated_flag_is_unknown_and_same_port_skips_rest(servers, model_sources):
+    # source: TF tensorflow/core/util/command_line_flags.cc (only --name=value is parsed: the bare
+    # "--rest_api_port" and its value stay in argv), tensorflow_serving/model_servers/main.cc
+    # ("unknown argument: <argv[1]>", then keeps starting), model_servers/server.cc
+    # BuildAndStart (REST port equal to the gRPC port: "server_options.http_port cannot be same
+    # as grpc_port. Please use a different port for HTTP/REST API. Skipped exporting HTTP/REST
+    # API." and the server runs without REST)
+    port = free_port()
+    other = free_port()
+    srv = servers.start(
+        [f"--port={port}", f"--rest_api_port={port}", "--model_name=half_plus_two",
+         f"--model_base_path={model_sources['plus2'].parent}",
+         "--rest_api_port", str(other), "--bogus_flag=1"],
+        grpc=False, rest=False, ready=False,
+    )
+    srv.grpc_port, srv.grpc_target = port, f"127.0.0.1:{port}"
+    srv.wait_ready(["half_plus_two"])
+    log = srv.wait_log("Skipped exporting HTTP/REST API.")
+    assert ("server_options.http_port cannot be same as grpc_port. Please use a different port "
+            "for HTTP/REST API. Skipped exporting HTTP/REST API.") in log
+    assert "unknown argument: --rest_api_port" in log
+    assert "unknown argument: --bogus_flag" not in log  # only the first unknown one is named
+    assert not port_open(other)
+    assert srv.proc.poll() is None
+
+
+def test_unknown_flag_warns_rest_off_and_sigterm_releases_ports(servers, model_sources, prediction_stub_for):
+    # source: tensorflow_serving/model_servers/main.cc ("unknown argument: ..." then
+    # BuildAndStart; WaitForTermination returns on shutdown); model_servers/server.h (rest_api_port
+    # defaults to 0) and server.cc BuildAndStart (REST only if rest_api_port != 0; logs "Running
+    # gRPC ModelServer at 0.0.0.0:<port> ..."; single-model config logged as "Building single
+    # TensorFlow model file config:  model_name: ... model_base_path: ...")
+    base = model_sources["plus2"].parent
+    srv = servers.start(
+        ["--model_name=half_plus_two", f"--model_base_path={base}", "--bogus_flag=1"],
+        models=["half_plus_two"], rest=False,
+    )
+    log = srv.log()
+    assert "unknown argument: --bogus_flag=1" in log
+    assert f"Running gRPC ModelServer at 0.0.0.0:{srv.grpc_port} ..." in log
+    assert ("Building single TensorFlow model file config:  model_name: half_plus_two "
+            f"model_base_path: {base}") in log
+    assert "Exporting HTTP/REST API" not in log
+    resp = prediction_stub_for(srv).Predict(
+        predict_request("half_plus_two", {"x": np.array([[2.0]], np.float32)}), timeout=30)
+    np.testing.assert_array_equal(to_ndarray(resp.outputs["y"]), [[3.0]])
+    # SIGTERM: the process ends and the port can be bound again
+    srv.proc.send_signal(signal.SIGTERM)
+    srv.wait_exit(30.0)
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", srv.grpc_port))  # raises if still held

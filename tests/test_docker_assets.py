@@ -1,0 +1,387 @@
+"""The deployment files in docker/: validated with the tools that define them, cross-checked
+against each other, and run where this machine can run them.
+
+* every file of docs/, snippets/ and docker/ names the one pinned TF Serving image;
+* docker/compose.yaml against the Compose Specification (check-jsonschema's vendored schema);
+* docker/k8s/*.yaml against the Kubernetes OpenAPI schemas (kubernetes-validate, strict);
+* the nginx template, rendered as the compose file renders it, through the real `nginx -t`;
+* the Dockerfile's model layout, and the compose health check, against the server that loads it.
+
+All offline: both validators ship their schemas.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shlex
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.gate.backend import TF_SERVING_IMAGE
+from tests.gate.requirements import missing
+
+REPO = Path(__file__).resolve().parents[1]
+DOCKER = REPO / "docker"
+K8S_FILES = sorted((DOCKER / "k8s").glob("*.yaml"))
+BIN = Path(sys.executable).parent
+SERVER_MISSING = not (REPO / "tests" / "model_server" / "__main__.py").exists()
+
+
+def _tool(name: str) -> str:
+    path = BIN / name
+    return str(path) if path.exists() else (shutil.which(name) or pytest.skip(f"{name} not installed"))
+
+
+def _cluster_module():
+    """snippets/scaling/cluster.py: the renderer the loopback test on scaling-out.md uses."""
+    spec = importlib.util.spec_from_file_location("scaling_cluster", REPO / "snippets/scaling/cluster.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _compose() -> dict:
+    return yaml.safe_load((DOCKER / "compose.yaml").read_text())
+
+
+def _k8s_docs() -> list[dict]:
+    return [doc for path in K8S_FILES for doc in yaml.safe_load_all(path.read_text()) if doc]
+
+
+def _of_kind(kind: str) -> list[dict]:
+    return [doc for doc in _k8s_docs() if doc["kind"] == kind]
+
+
+# ----------------------------------------------------------------------------------------------
+# One pinned image
+# ----------------------------------------------------------------------------------------------
+# An image reference, not a URL (github.com/tensorflow/serving, hub.docker.com/r/tensorflow/serving).
+IMAGE_REF = re.compile(r"(?<![\w./-])tensorflow/serving(?::([\w.-]+))?")
+
+
+def _image_refs():
+    for folder in ("docs", "snippets", "docker"):
+        for path in sorted((REPO / folder).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                text = path.read_text(errors="replace")
+                for match in IMAGE_REF.finditer(text):
+                    line = text.count("\n", 0, match.start()) + 1
+                    yield f"{path.relative_to(REPO)}:{line}", match
+
+
+def test_every_file_names_the_pinned_tf_serving_image():
+    refs = list(_image_refs())
+    # `tensorflow/serving:TAG` is a placeholder in prose (contributing.md), not a tag.
+    wrong = [f"{where}: {match.group(0)}" for where, match in refs
+             if match.group(0) not in (TF_SERVING_IMAGE, "tensorflow/serving:TAG")]
+    assert not wrong, f"name the image as {TF_SERVING_IMAGE} (tests/gate/backend.py TF_SERVING_IMAGE):\n" + \
+        "\n".join(wrong)
+    # The deployment files do name it.
+    named = {where.split(":")[0] for where, _ in refs}
+    for path in ("docker/Dockerfile", "docker/compose.yaml", "docker/k8s/deployment.yaml"):
+        assert path in named, f"{path} does not name {TF_SERVING_IMAGE}"
+
+
+def test_image_pattern_catches_unpinned_names():
+    text = "FROM tensorflow/serving\nimage: tensorflow/serving:latest\nsee github.com/tensorflow/serving"
+    assert [m.group(0) for m in IMAGE_REF.finditer(text)] == ["tensorflow/serving", "tensorflow/serving:latest"]
+
+
+# ----------------------------------------------------------------------------------------------
+# Schemas
+# ----------------------------------------------------------------------------------------------
+def test_compose_file_matches_the_compose_spec():
+    out = subprocess.run([_tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec",
+                          str(DOCKER / "compose.yaml")], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_compose_validator_rejects_a_broken_file(tmp_path):
+    broken = tmp_path / "compose.yaml"
+    broken.write_text("services:\n  tfs:\n    image: x\n    helthcheck: {}\n")
+    out = subprocess.run([_tool("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", str(broken)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0 and "helthcheck" in out.stdout
+
+
+@pytest.mark.parametrize("path", K8S_FILES, ids=lambda p: p.name)
+def test_kubernetes_manifests_match_the_api_schemas(path):
+    out = subprocess.run([_tool("kubernetes-validate"), "--strict", str(path)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_kubernetes_validator_rejects_a_broken_manifest(tmp_path):
+    broken = tmp_path / "deployment.yaml"
+    doc = _of_kind("Deployment")[0]
+    doc["spec"]["template"]["spec"]["containers"][0]["readinesProbe"] = {}  # a typo
+    broken.write_text(yaml.safe_dump(doc))
+    out = subprocess.run([_tool("kubernetes-validate"), "--strict", str(broken)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode != 0, out.stdout
+
+
+# ----------------------------------------------------------------------------------------------
+# The files agree with each other
+# ----------------------------------------------------------------------------------------------
+def _tfs_services(compose: dict) -> dict:
+    return {name: svc for name, svc in compose["services"].items() if svc.get("image") == TF_SERVING_IMAGE}
+
+
+def test_compose_runs_three_identical_replicas_behind_nginx():
+    compose = _compose()
+    replicas = _tfs_services(compose)
+    assert len(replicas) == 3
+    commands = {tuple(svc["command"]) for svc in replicas.values()}
+    volumes = {tuple(svc["volumes"]) for svc in replicas.values()}
+    assert len(commands) == 1 and len(volumes) == 1, "replicas must serve the same models, same flags"
+    command = list(commands.pop())
+    assert "--model_config_file=/config/models.config" in command
+    assert "./models.config:/config/models.config:ro" in volumes.pop()
+    nginx = compose["services"]["nginx"]
+    assert sorted(nginx["ports"]) == ["8500:8500", "8501:8501"]
+    for name, svc in replicas.items():
+        assert "ports" not in svc, f"{name}: only nginx publishes ports"
+        assert nginx["depends_on"][name] == {"condition": "service_healthy"}
+        health = " ".join(svc["healthcheck"]["test"])
+        assert "/v1/models/digits" in health and "AVAILABLE" in health
+    for flag in ("--batching_parameters_file=/config/batching.config",
+                 "--monitoring_config_file=/config/monitoring.config"):
+        assert flag in command
+
+
+def test_nginx_environment_fills_every_template_variable():
+    cluster = _cluster_module()
+    template = (DOCKER / "nginx/templates/tfs.conf.template").read_text()
+    env = _compose()["services"]["nginx"]["environment"]
+    variables = set(cluster.TEMPLATE_VARIABLE.findall(template))
+    given = {k for k in env if re.match(env["NGINX_ENVSUBST_FILTER"], k)}
+    assert variables == given
+    upstreams = {f"tfs-{i}" for i in (1, 2, 3)}
+    assert set(re.findall(r"server (tfs-\d):8501;", env["TFS_REST_SERVERS"])) == upstreams
+    assert set(re.findall(r"server (tfs-\d):8500;", env["TFS_GRPC_SERVERS"])) == upstreams
+    with pytest.raises(KeyError, match="TFS_ACCESS_LOG"):
+        cluster.render_nginx(template, {k: "x" for k in given - {"TFS_ACCESS_LOG"}})
+
+
+def test_models_config_is_what_the_pages_and_probes_expect():
+    config = (DOCKER / "models.config").read_text()
+    names = re.findall(r'name:\s*"([^"]+)"', config)
+    assert names == ["digits", "digits_ab"]
+    assert re.findall(r'base_path:\s*"([^"]+)"', config) == ["/models/digits", "/models/digits_ab"]
+    assert dict(re.findall(r'key:\s*"(\w+)"\s+value:\s*(\d+)', config)) == {"stable": "1", "canary": "2"}
+    assert "specific { versions: 1 versions: 2 }" in config and "latest { num_versions: 1 }" in config
+    # Labels in a startup config point at versions that are not loaded yet (server_core.cc).
+    assert "--allow_version_labels_for_unavailable_models=true" in next(iter(_tfs_services(_compose()).values()))["command"]
+
+
+def test_kubernetes_deployment_is_production_shaped():
+    deployment = _of_kind("Deployment")[0]
+    pod = deployment["spec"]["template"]
+    container = pod["spec"]["containers"][0]
+    assert container["image"] == TF_SERVING_IMAGE
+    assert deployment["spec"]["replicas"] >= 2
+    # The same TF Serving flags as the compose replicas (plus Kubernetes-only ones).
+    compose_flags = next(iter(_tfs_services(_compose()).values()))["command"]
+    assert set(compose_flags) <= set(container["args"]), set(compose_flags) - set(container["args"])
+    assert container["readinessProbe"]["httpGet"]["path"] == "/v1/models/digits"
+    assert container["livenessProbe"]["grpc"]["port"] == 8500
+    assert "--enable_grpc_healthcheck_service=true" in container["args"]
+    for kind in ("requests", "limits"):
+        assert {"cpu", "memory"} <= set(container["resources"][kind])
+    assert pod["spec"]["securityContext"]["runAsNonRoot"] is True
+    assert pod["spec"]["securityContext"]["runAsUser"] != 0
+    assert container["securityContext"]["allowPrivilegeEscalation"] is False
+    mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
+    assert mounts["/models"]["readOnly"] and mounts["/config"]["readOnly"]
+
+
+def test_services_and_autoscaler_point_at_the_deployment():
+    deployment = _of_kind("Deployment")[0]
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    services = {svc["metadata"]["name"]: svc for svc in _of_kind("Service")}
+    for svc in services.values():
+        assert svc["spec"]["selector"].items() <= labels.items()
+    headless = [svc for svc in services.values() if svc["spec"].get("clusterIP") == "None"]
+    assert len(headless) == 1 and [p["port"] for p in headless[0]["spec"]["ports"]] == [8500], \
+        "gRPC needs a headless Service so clients can balance per call"
+    hpa = _of_kind("HorizontalPodAutoscaler")[0]
+    assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
+                                             "name": deployment["metadata"]["name"]}
+    assert hpa["spec"]["minReplicas"] >= 2
+
+
+def test_kubernetes_client_example_uses_the_headless_service():
+    service = (DOCKER / "k8s/service.yaml").read_text()
+    headless = next(s for s in _of_kind("Service") if s["spec"].get("clusterIP") == "None")
+    assert f'dns:///{headless["metadata"]["name"]}.default.svc.cluster.local:8500' in service
+    assert '"round_robin"' in service
+
+
+# ----------------------------------------------------------------------------------------------
+# nginx -t on the configuration the compose file renders
+# ----------------------------------------------------------------------------------------------
+def _render_compose_nginx(tmp_path: Path) -> Path:
+    """The template rendered with the compose file's environment, as the nginx image does, then
+    wrapped in the local main configuration. Only host names change: tfs-N resolves inside
+    compose's network, not here, and nginx -t resolves upstream names."""
+    cluster = _cluster_module()
+    env = dict(_compose()["services"]["nginx"]["environment"])
+    for key in ("TFS_REST_SERVERS", "TFS_GRPC_SERVERS"):
+        env[key] = re.sub(r"tfs-\d", "127.0.0.1", env[key])
+    env["TFS_REST_LISTEN"] = f"127.0.0.1:{_free_port()}"
+    env["TFS_GRPC_LISTEN"] = f"127.0.0.1:{_free_port()}"
+    env["TFS_ACCESS_LOG"] = str(tmp_path / "access.log")
+    conf = cluster.render_nginx((DOCKER / "nginx/templates/tfs.conf.template").read_text(), env)
+    assert not cluster.TEMPLATE_VARIABLE.search(conf)
+    (tmp_path / "tfs.conf").write_text(conf)
+    (tmp_path / "nginx.conf").write_text(cluster.NGINX_MAIN.format(d=tmp_path))
+    return tmp_path / "nginx.conf"
+
+
+def _nginx() -> str:
+    reason = missing("requires_nginx")
+    if reason:
+        pytest.skip(reason)
+    return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def test_nginx_accepts_the_rendered_configuration(tmp_path):
+    nginx = _nginx()
+    main = _render_compose_nginx(tmp_path)
+    out = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(main)],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "test is successful" in out.stderr
+
+
+def test_nginx_rejects_a_broken_configuration(tmp_path):
+    nginx = _nginx()
+    main = _render_compose_nginx(tmp_path)
+    conf = tmp_path / "tfs.conf"
+    conf.write_text(conf.read_text().replace("grpc_pass grpc://tfs_grpc;", "grpc_pass grpc://tfs_grpc"))
+    out = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-e", str(tmp_path / "error.log"), "-c", str(main)],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0
+
+
+# ----------------------------------------------------------------------------------------------
+# The Dockerfile's model layout, loaded by the server
+# ----------------------------------------------------------------------------------------------
+def _dockerfile() -> dict:
+    """FROM, ENV, COPY, EXPOSE, USER of docker/Dockerfile (continuation lines joined)."""
+    text = re.sub(r"\\\n", " ", (DOCKER / "Dockerfile").read_text())
+    parsed = {"ENV": {}, "COPY": [], "EXPOSE": [], "FROM": [], "USER": []}
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        instruction, _, rest = line.strip().partition(" ")
+        instruction = instruction.upper()
+        if instruction == "ENV":
+            for pair in shlex.split(rest):
+                key, _, value = pair.partition("=")
+                parsed["ENV"][key] = value
+        elif instruction == "EXPOSE":
+            parsed["EXPOSE"] += [int(p.split("/")[0]) for p in rest.split()]
+        elif instruction in parsed:
+            parsed[instruction].append(rest.split())
+    return parsed
+
+
+def test_dockerfile_bakes_a_numbered_version_where_the_entrypoint_looks():
+    df = _dockerfile()
+    assert df["FROM"] == [[TF_SERVING_IMAGE]]
+    base = df["ENV"].get("MODEL_BASE_PATH", "/models")  # the image's default
+    name = df["ENV"]["MODEL_NAME"]
+    assert name == "digits"
+    [(source, dest)] = [tuple(args) for args in df["COPY"]]
+    # The entrypoint serves --model_base_path=${MODEL_BASE_PATH}/${MODEL_NAME}; TF Serving loads
+    # its numbered subdirectories: the model must land in <base>/<name>/<integer>.
+    assert re.fullmatch(rf"{re.escape(base)}/{name}/\d+/?", dest), dest
+    assert source.rstrip("/").split("/")[-1] == dest.rstrip("/").split("/")[-1], "same version number"
+    assert {8500, 8501} <= set(df["EXPOSE"])
+    assert df["USER"] and df["USER"][-1][0].split(":")[0] not in ("0", "root")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def image_root(tmp_path):
+    """A build context holding models/digits/1 (a tiny SavedModel) and the file system the
+    Dockerfile's COPY makes of it."""
+    from tests.server import models  # the conformance suite's SavedModel writer
+
+    context = tmp_path / "context"
+    models.write_half_plus_two(context / "models" / "digits", 1)
+    root = tmp_path / "image"
+    for source, dest in (tuple(args) for args in _dockerfile()["COPY"]):
+        shutil.copytree(context / source, root / dest.lstrip("/"))
+    return root
+
+
+def _start(flags: list[str], log: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "tests.model_server", *flags], cwd=REPO,
+                            stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+def _wait_status(port: int, process: subprocess.Popen, log: Path, timeout: float = 120) -> dict:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"server exited {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/v1/models/digits", timeout=2).json()
+        except (requests.RequestException, ValueError):
+            time.sleep(0.2)
+    pytest.fail(f"server not ready in {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(SERVER_MISSING, reason="the compatible server (tests/model_server) is not there yet")
+def test_the_server_loads_the_dockerfile_layout_and_passes_the_compose_health_check(image_root, tmp_path):
+    """Start the server as the image's entrypoint would, on the Dockerfile's file system, and run
+    the compose file's health check command against it (its port swapped for the free one)."""
+    df = _dockerfile()
+    base = str(image_root) + df["ENV"].get("MODEL_BASE_PATH", "/models")
+    rest, grpc = _free_port(), _free_port()
+    log = tmp_path / "server.log"
+    process = _start([f"--port={grpc}", f"--rest_api_port={rest}", f"--model_name={df['ENV']['MODEL_NAME']}",
+                      f"--model_base_path={base}/{df['ENV']['MODEL_NAME']}"], log)
+    try:
+        status = _wait_status(rest, process, log)
+        assert status == {"model_version_status": [
+            {"version": "1", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]}
+        health = next(iter(_tfs_services(_compose()).values()))["healthcheck"]["test"]
+        assert health[:3] == ["CMD", "bash", "-c"]
+        script = health[3].replace("/dev/tcp/127.0.0.1/8501", f"/dev/tcp/127.0.0.1/{rest}")
+        assert subprocess.run(["bash", "-c", script], timeout=10).returncode == 0
+        unhealthy = script.replace("/v1/models/digits", "/v1/models/nope")
+        assert subprocess.run(["bash", "-c", unhealthy], timeout=10).returncode != 0
+    finally:
+        _stop(process)
