@@ -5,7 +5,7 @@ loaded = tf.saved_model.load("models/digits/1")
 print(sorted(loaded.signatures))
 
 serving = loaded.signatures["serving_default"]
-args, kwargs = serving.structured_input_signature  # signatures take keyword arguments only
+args, kwargs = serving.structured_input_signature  # every input is a keyword argument
 print(args)
 print(kwargs)
 print(serving.structured_outputs)
@@ -19,10 +19,9 @@ print("predicted:", result["output_0"].numpy().argmax(axis=1))
 print("true     :", y_test[:5])
 
 try:
-    serving(pixels=tf.constant(batch, dtype=tf.float32))  # the signature's dtype is not negotiable
+    serving(pixels=tf.constant(batch, dtype=tf.float32))  # the signature's dtype is not converted for you
 except tf.errors.InvalidArgumentError as error:
-    print(type(error).__name__, "... was expected to be a uint8 tensor but is a float tensor"
-          in error.message)
+    print(type(error).__name__, error.message)
 # --8<-- [end:call]
 
 # --8<-- [start:describe]

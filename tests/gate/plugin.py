@@ -25,6 +25,7 @@ import pytest
 from pytest_codeblocks.main import extract_from_buffer
 
 from . import backend as backends
+from . import verified
 from .expand import REPO, expand, nav_pages
 from .fences import problems
 from .outputs import mismatch
@@ -352,6 +353,7 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("docs gate: one line per page")
     backends_used = sorted({s["backend"] for s in _stats.values() if s["backend"]})
     write(f"TF Serving backend: {', '.join(backends_used) or 'none started'}")
+    write(f"machine: {verified.machine()}")
     for page, s in sorted(_stats.items()):
         skipped = sum(s["skipped"].values())
         reasons = "; ".join(f"{n} × {r}" for r, n in sorted(s["skipped"].items()))
@@ -364,3 +366,6 @@ def pytest_sessionfinish(session):
     for item in session.items:
         if isinstance(item.parent, PageFile):
             item.parent.finish()
+    if _stats and not hasattr(session.config, "workerinput"):
+        pages = {page: {**s, "skipped": dict(s["skipped"])} for page, s in _stats.items()}
+        verified.write(pages)

@@ -1,0 +1,88 @@
+"""What a predict request costs before it reaches any server: bytes on the wire and the CPU
+time to encode and decode them, for REST's JSON (plain and gzipped) and gRPC's protobuf.
+No server is involved, so these numbers hold for TF Serving and any other backend."""
+
+# --8<-- [start:rows]
+import numpy as np
+import tensorflow as tf
+
+# The digits at MNIST size: 8x8 images resized to 28x28 = 784 values per row.
+images = tf.image.resize(x_test[:256].astype("float32") / 255, (28, 28)).numpy()
+PAYLOADS = {
+    "image float32": images.reshape(-1, 784),                                    # in [0, 1]
+    "image uint8": np.round(images.reshape(-1, 784) * 255).astype(np.uint8),     # the same, 8-bit
+    "dense float32": np.random.default_rng(0).standard_normal((256, 784), dtype=np.float32),
+}
+BATCHES = (1, 32, 256)
+# --8<-- [end:rows]
+
+# --8<-- [start:codecs]
+import gzip
+import json
+
+from tensorflow_serving.apis import predict_pb2
+
+
+def rest_body(rows):
+    """REST's request body: JSON text, one number per value (row format)."""
+    return json.dumps({"instances": rows.tolist()}).encode()
+
+
+def rest_body_gzip(rows):
+    """The same JSON with Content-Encoding: gzip, which TF Serving's HTTP server accepts."""
+    return gzip.compress(rest_body(rows), compresslevel=6, mtime=0)
+
+
+def grpc_body(rows):
+    """gRPC's request body: a PredictRequest protobuf; the tensor travels as raw bytes."""
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = "digits"
+    request.inputs["pixels"].CopyFrom(tf.make_tensor_proto(rows))
+    return request.SerializeToString()
+
+
+def rest_decode(body, dtype):
+    return np.asarray(json.loads(gzip.decompress(body) if body[:2] == b"\x1f\x8b" else body)["instances"],
+                      dtype=dtype)
+
+
+def grpc_decode(body):
+    return tf.make_ndarray(predict_pb2.PredictRequest.FromString(body).inputs["pixels"])
+# --8<-- [end:codecs]
+
+# --8<-- [start:sizes]
+print(f"{'rows':>4}  {'payload':<14} {'JSON kB':>8} {'gzip kB':>8} {'proto kB':>8}  JSON/proto  gzip/proto")
+for batch in BATCHES:
+    for name, rows in PAYLOADS.items():
+        sizes = [len(encode(rows[:batch])) / 1000 for encode in (rest_body, rest_body_gzip, grpc_body)]
+        print(f"{batch:>4}  {name:<14} {sizes[0]:>8.1f} {sizes[1]:>8.1f} {sizes[2]:>8.1f}"
+              f"  {sizes[0] / sizes[2]:>10.1f}  {sizes[1] / sizes[2]:>10.1f}")
+# --8<-- [end:sizes]
+
+# --8<-- [start:times]
+import time
+
+
+def median_ms(function, budget_s=0.1):
+    """Median wall time of function() in ms: repeated for ~budget_s, at least 3 times."""
+    times, start = [], time.perf_counter()
+    while len(times) < 3 or (time.perf_counter() - start < budget_s and len(times) < 1000):
+        t0 = time.perf_counter()
+        function()
+        times.append(time.perf_counter() - t0)
+    return 1000 * float(np.median(times))
+
+
+print(f"{'rows':>4}  {'payload':<14} {'JSON enc+dec':>12} {'gzip enc+dec':>12} {'proto enc+dec':>13}  (ms)")
+for batch in BATCHES:
+    for name, rows in PAYLOADS.items():
+        rows = rows[:batch]
+        json_body, gzip_body, proto_body = rest_body(rows), rest_body_gzip(rows), grpc_body(rows)
+        assert np.array_equal(rest_decode(json_body, rows.dtype), rows)  # lossless, all three
+        assert np.array_equal(rest_decode(gzip_body, rows.dtype), rows)
+        assert np.array_equal(grpc_decode(proto_body), rows)
+        cost = [median_ms(lambda: rest_body(rows)) + median_ms(lambda: rest_decode(json_body, rows.dtype)),
+                median_ms(lambda: rest_body_gzip(rows)) + median_ms(lambda: rest_decode(gzip_body, rows.dtype)),
+                median_ms(lambda: grpc_body(rows)) + median_ms(lambda: grpc_decode(proto_body))]
+        print(f"{batch:>4}  {name:<14} {cost[0]:>12.2f} {cost[1]:>12.2f} {cost[2]:>13.2f}")
+# --8<-- [end:times]

@@ -1,0 +1,44 @@
+"""Three Keras 3 export behaviours that break clients written against tf.keras 2 habits."""
+
+# --8<-- [start:unnamed]
+def unnamed_model():
+    inputs = keras.Input(shape=(8, 8, 1))  # no name=
+    return keras.Model(inputs, keras.layers.Dense(10)(keras.layers.Flatten()(inputs)))
+
+
+unnamed_model().export("models/unnamed/1", verbose=False)
+describe("models/unnamed/1")
+unnamed_model().export("models/unnamed/2", verbose=False)  # identical code, built a second time
+describe("models/unnamed/2")
+# --8<-- [end:unnamed]
+
+# --8<-- [start:outputs]
+features = keras.Input(shape=(4,), name="features")
+as_list = keras.Model(features, [keras.layers.Dense(1, name="price")(features),
+                                 keras.layers.Dense(3, name="category")(features)])
+as_list.export("models/as_list/1", verbose=False)
+describe("models/as_list/1")
+
+as_dict = keras.Model(features, {"price": keras.layers.Dense(1)(features),
+                                 "category": keras.layers.Dense(3)(features)})
+as_dict.export("models/as_dict/1", verbose=False)
+describe("models/as_dict/1")
+# --8<-- [end:outputs]
+
+# --8<-- [start:dtype]
+# tf.keras 2 habit: put input_shape and dtype on the first layer.
+legacy_style = keras.Sequential([
+    keras.layers.Flatten(input_shape=(8, 8, 1), dtype="uint8"),
+    keras.layers.Dense(10),
+])
+print("first layer dtype:", legacy_style.layers[0].dtype, "| model input dtype:", legacy_style.inputs[0].dtype)
+legacy_style.export("models/legacy_style/1", verbose=False)
+describe("models/legacy_style/1")
+# --8<-- [end:dtype]
+
+# --8<-- [start:input-names]
+print(hasattr(model, "input_names"), hasattr(model, "output_names"))
+print([tensor.name for tensor in model.inputs])  # from the model object
+print(list(serving.structured_input_signature[1]))  # from the SavedModel: what clients must send
+print(list(serving.structured_outputs))
+# --8<-- [end:input-names]
