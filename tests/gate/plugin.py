@@ -141,6 +141,7 @@ class PageRun:
                 pass
         if self.backend:
             self.backend.stop()
+        verified.keep_figures(self.page.path.stem, self.workdir)
         os.close(self._req_w)
         self._replies.close()
         self.log.close()

@@ -33,6 +33,20 @@ def machine() -> str:
     return f"{os.cpu_count()}-core {platform.machine()} {platform.system()}, {gpu}"
 
 
+FIGURES = ARTIFACTS / "figures"
+MAX_FIGURE_BYTES = 300_000
+
+
+def keep_figures(page: str, workdir: Path) -> None:
+    """Keep the SVG figures a page's blocks saved in its working directory (top level only)."""
+    for figure in workdir.glob("*.svg"):
+        if figure.stat().st_size > MAX_FIGURE_BYTES:
+            raise ValueError(f"{figure.name} is {figure.stat().st_size} bytes: keep figures light")
+        target = FIGURES / page / figure.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(figure.read_bytes())
+
+
 def write(pages: dict[str, dict]) -> Path:
     """Record this run's pages, keeping earlier runs' records of pages it did not run."""
     try:

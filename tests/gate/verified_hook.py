@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from pathlib import Path
 
 ARTIFACTS = Path(os.environ.get("GATE_ARTIFACTS", Path(__file__).resolve().parents[2] / "gate-artifacts"))
@@ -20,15 +21,53 @@ def _record() -> dict | None:
         return None
 
 
+FIGURE = re.compile(r"^<!--\s*gate:figure\s+(\S+\.svg)\s+(.*?)\s*-->\s*$", re.M)
+
+
+def _figure(page_stem: str, match: re.Match) -> str:
+    """Inline an SVG figure the gate's run saved for this page, with its caption."""
+    name, caption = match.group(1), match.group(2)
+    path = ARTIFACTS / "figures" / page_stem / name
+    if not path.exists():
+        return (f'!!! note "Figure not in this build"\n    *{caption}*: `{name}` is drawn by the gate\'s run '
+                f"(`nox -s snippets`) from the measurements above.\n")
+    svg = path.read_text()
+    svg = svg[svg.index("<svg"):]
+    return f'<figure class="gate-figure">\n{svg}\n<figcaption>{caption}</figcaption>\n</figure>\n'
+
+
+def _outside_fences(markdown: str, change) -> str:
+    """Apply change() to the text outside fenced code blocks only."""
+    parts, current, fence = [], [], None
+    for line in markdown.split("\n"):
+        stripped = line.lstrip()
+        marker = stripped[:3] if stripped[:3] in ("```", "~~~") else None
+        if fence is None and marker:
+            parts.append(change("\n".join(current)))
+            current, fence = [line], marker
+        elif fence and stripped.startswith(fence) and not stripped.strip("`~"):
+            current.append(line)
+            parts.append("\n".join(current))
+            current, fence = [], None
+        else:
+            current.append(line)
+    parts.append(change("\n".join(current)) if fence is None else "\n".join(current))
+    return "\n".join(parts)
+
+
 def on_page_markdown(markdown: str, page, config, files) -> str:
     record = _record()
     name = Path(page.file.src_path).name
+    markdown = _outside_fences(markdown, lambda text: FIGURE.sub(lambda m: _figure(Path(name).stem, m), text))
     if record is None:
         note = ('!!! note "Not verified in this build"\n    This copy of the site was built without '
                 'a gate run. `nox -s snippets` runs every block on this page and records the result here.')
         return f"{markdown}\n\n{note}\n"
     stats = record["pages"].get(name)
-    if stats is None:
+    if stats is not None:
+        # Older records kept the versions once, at the top.
+        stats = {**{k: v for k, v in record.items() if k != "pages"}, **stats}
+    if stats is None or "tensorflow" not in stats:
         return (f'{markdown}\n\n!!! warning "Not verified"\n    The gate has not run this page '
                 f"in this build's record.\n")
     serving = f", TF Serving {stats['tf_serving']} ({stats['backend']})" if stats.get("backend") else ""
