@@ -26,10 +26,12 @@ except tf.errors.InvalidArgumentError as error:
 
 # --8<-- [start:describe]
 def describe(export_dir, signature="serving_default"):
-    """Print the input and output keys a client must use, with dtype and shape."""
+    """Print the input and output keys a client must use, with dtype and shape; return the input keys."""
     function = tf.saved_model.load(export_dir).signatures[signature]
-    for key, spec in function.structured_input_signature[1].items():
+    inputs = function.structured_input_signature[1]
+    for key, spec in inputs.items():
         print(f"  in  {key}: {spec.dtype.name} {tuple(spec.shape)}")
     for key, spec in function.structured_outputs.items():
         print(f"  out {key}: {spec.dtype.name} {tuple(spec.shape)}")
+    return list(inputs)
 # --8<-- [end:describe]

@@ -7,9 +7,10 @@ def unnamed_model():
 
 
 unnamed_model().export("models/unnamed/1", verbose=False)
-describe("models/unnamed/1")
+first = describe("models/unnamed/1")
 unnamed_model().export("models/unnamed/2", verbose=False)  # identical code, built a second time
-describe("models/unnamed/2")
+second = describe("models/unnamed/2")
+print("same input key both times:", first == second)
 # --8<-- [end:unnamed]
 
 # --8<-- [start:outputs]
@@ -37,8 +38,10 @@ describe("models/legacy_style/1")
 # --8<-- [end:dtype]
 
 # --8<-- [start:input-names]
-print(hasattr(model, "input_names"), hasattr(model, "output_names"))
-print([tensor.name for tensor in model.inputs])  # from the model object
-print(list(serving.structured_input_signature[1]))  # from the SavedModel: what clients must send
-print(list(serving.structured_outputs))
+print("has input_names:", hasattr(model, "input_names"))
+print("model.output_names:", model.output_names)  # layer names, not the exported keys
+print("model.inputs names:", [tensor.name for tensor in model.inputs])
+# What clients must send and read: the SavedModel's signature keys.
+print("signature inputs  :", list(serving.structured_input_signature[1]))
+print("signature outputs :", list(serving.structured_outputs))
 # --8<-- [end:input-names]

@@ -41,7 +41,8 @@ except ValueError as error:
 # --8<-- [start:h5]
 model.save("digits.h5")  # legacy HDF5: Keras warns (on stderr) but still writes and reads it
 from_h5 = keras.models.load_model("digits.h5")
-print("same predictions:", np.allclose(from_h5.predict(x_test, verbose=0), model.predict(x_test, verbose=0)))
+print("same predictions:", np.allclose(from_h5.predict(x_test, verbose=0), model.predict(x_test, verbose=0)),
+      "| optimizer steps:", int(from_h5.optimizer.iterations))
 # --8<-- [end:h5]
 
 # --8<-- [start:tflite]

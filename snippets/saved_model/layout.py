@@ -19,6 +19,16 @@ tree("models/digits/1")
 # --8<-- [start:fingerprint]
 fingerprint = tf.saved_model.experimental.read_fingerprint("models/digits/1")
 print(fingerprint)
+
+model.export("scratch/digits_again", verbose=False)  # the same model, exported a second time
+again = tf.saved_model.experimental.read_fingerprint("scratch/digits_again")
+for field in ("saved_model_checksum", "graph_def_program_hash", "signature_def_hash",
+              "saved_object_graph_hash", "checkpoint_hash"):
+    print(f"{field:24} unchanged: {getattr(fingerprint, field) == getattr(again, field)}")
+print(f"{'singleprint()':24} unchanged: {fingerprint.singleprint() == again.singleprint()}")
+
+Path("scratch/digits_again/fingerprint.pb").unlink()  # optional: loading works without it
+print("loads without fingerprint.pb:", "serving_default" in tf.saved_model.load("scratch/digits_again").signatures)
 # --8<-- [end:fingerprint]
 
 # --8<-- [start:variables]

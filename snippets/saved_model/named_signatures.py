@@ -16,8 +16,7 @@ def classify_scaled(scaled_pixels):
     return classify(tf.cast(tf.round(scaled_pixels * 255), tf.uint8))
 
 
-archive = keras.export.ExportArchive()
-archive.track(model)
+archive = keras.export.ExportArchive()  # no track(model): see the warning about doubled variables
 archive.add_endpoint("serving_default", classify, input_signature=[raw_pixels])
 archive.add_endpoint("classify_scaled", classify_scaled, input_signature=[scaled_pixels])
 archive.write_out("models/digits_named/1", verbose=False)
@@ -28,7 +27,8 @@ print("values stored:", stored_values("models/digits_named/1"), "for", model.cou
 class DigitsServing(tf.Module):
     def __init__(self, model):
         super().__init__()
-        self.model = model  # tracked: its variables are saved once
+        # A fresh Functional view of the same layers: no optimizer, so no optimizer slots exported.
+        self.model = keras.Model(model.inputs, model.outputs)
 
     @tf.function(input_signature=[tf.TensorSpec((None, 8, 8, 1), tf.uint8, name="pixels")])
     def classify(self, pixels):
@@ -47,6 +47,17 @@ tf.saved_model.save(
 )
 print("values stored:", stored_values("models/digits_named/1"), "for", model.count_params(), "parameters")
 # --8<-- [end:module]
+
+# --8<-- [start:module-pitfall]
+class WholeModel(tf.Module):
+    def __init__(self, model):
+        super().__init__()
+        self.model = model  # the compiled model: its optimizer and Adam's two slots per weight come along
+
+
+tf.saved_model.save(WholeModel(model), "scratch/whole_model")
+print("values stored:", stored_values("scratch/whole_model"), "for", model.count_params(), "parameters")
+# --8<-- [end:module-pitfall]
 
 # --8<-- [start:check]
 print(sorted(tf.saved_model.load("models/digits_named/1").signatures))

@@ -41,3 +41,27 @@ def export_version(model, base_path, version):
     os.rename(staging, target)
     return target
 # --8<-- [end:export]
+
+# --8<-- [start:png-input]
+import tensorflow as tf
+
+
+class DecodePng(keras.layers.Layer):
+    """Encoded PNG bytes -> uint8 pixels, inside the model: clients send the file as it is."""
+
+    def call(self, png):
+        return tf.map_fn(self._decode, png, fn_output_signature=tf.TensorSpec((8, 8, 1), tf.uint8))
+
+    @staticmethod
+    def _decode(one_png):
+        return tf.ensure_shape(tf.io.decode_png(one_png, channels=1), (8, 8, 1))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 8, 8, 1)
+
+
+def with_png_input(model):
+    """The same classifier behind a string input named "png" (one encoded image per row)."""
+    png = keras.Input(shape=(), dtype="string", name="png")
+    return keras.Model(png, model(DecodePng(dtype="uint8")(png)))
+# --8<-- [end:png-input]

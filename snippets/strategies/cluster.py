@@ -1,8 +1,9 @@
-"""Run a TensorFlow cluster on localhost: one process per task, each with its own
-TF_CONFIG. Ports are picked by the OS, every wait has a deadline, and every process
-is stopped when run_cluster returns, also when a task fails or times out."""
+"""Run a TensorFlow cluster on localhost: one process per script, each with its own
+TF_CONFIG. The OS picks the ports, every wait has a deadline, and `stopping` stops
+every process when its block ends, also when a task fails or a wait times out."""
 
 # --8<-- [start:launcher]
+import contextlib
 import json
 import os
 import socket
@@ -14,40 +15,42 @@ from pathlib import Path
 
 def make_cluster(**tasks):
     """make_cluster(worker=2) -> {"worker": ["localhost:41234", "localhost:41235"]}."""
-    sockets = []
-    for _ in range(sum(tasks.values())):
-        s = socket.socket()
-        s.bind(("localhost", 0))  # port 0: the OS picks a free (ephemeral) port
-        sockets.append(s)
-    ports = iter(s.getsockname()[1] for s in sockets)
-    cluster = {job: [f"localhost:{next(ports)}" for _ in range(n)] for job, n in tasks.items()}
+    sockets = [socket.socket() for _ in range(sum(tasks.values()))]
     for s in sockets:
-        s.close()  # free them just before TensorFlow binds them
-    return cluster
+        s.bind(("localhost", 0))  # port 0: the OS picks a free, ephemeral port
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()  # released just before TensorFlow binds them
+    ports = iter(ports)
+    return {job: [f"localhost:{next(ports)}" for _ in range(n)] for job, n in tasks.items()}
 
 
-def run_cluster(cluster, scripts, wait_for, timeout_s, env=None, logs="logs"):
-    """Start scripts[job] once per task of each job; wait (at most timeout_s) for the
-    tasks of the jobs in wait_for to exit; stop all others. Returns {task: exit code}."""
-    Path(logs).mkdir(exist_ok=True)
-    processes = {}
+def start(script, cluster, task=None, env=None, logs=Path("logs")):
+    """Run `python script` with TF_CONFIG = the cluster and this process's task.
+    Its output goes to logs/<job><index>.log (logs/<script>.log without a task)."""
+    tf_config = {"cluster": cluster}
+    if task:
+        tf_config["task"] = {"type": task[0], "index": task[1]}
+    name = f"{task[0]}{task[1]}" if task else Path(script).stem
+    logs.mkdir(exist_ok=True)
+    with open(logs / f"{name}.log", "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, script], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, **(env or {}), "TF_CONFIG": json.dumps(tf_config)})
+    process.name = name
+    return process
+
+
+@contextlib.contextmanager
+def stopping(processes):
+    """Whatever happens in the block, stop every process in the list at its end."""
     try:
-        for job, addresses in cluster.items():
-            for index in range(len(addresses)):
-                tf_config = {"cluster": cluster, "task": {"type": job, "index": index}}
-                with open(Path(logs) / f"{job}{index}.log", "w") as log:
-                    processes[f"{job}{index}"] = subprocess.Popen(
-                        [sys.executable, scripts[job]],
-                        env={**os.environ, **(env or {}), "TF_CONFIG": json.dumps(tf_config)},
-                        stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout_s
-        return {name: process.wait(timeout=max(0.1, deadline - time.monotonic()))
-                for name, process in processes.items() if name.rstrip("0123456789") in wait_for}
-    finally:  # servers never exit on their own; failures must not leave workers behind
-        for process in processes.values():
+        yield processes
+    finally:
+        for process in processes:
             if process.poll() is None:
                 process.terminate()
-        for process in processes.values():
+        for process in processes:
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -55,8 +58,13 @@ def run_cluster(cluster, scripts, wait_for, timeout_s, env=None, logs="logs"):
                 process.wait(timeout=10)
 
 
-def task_output(name, logs="logs"):
-    """What a task printed itself (lines starting with [task]), without TF's log lines."""
-    lines = (Path(logs) / f"{name}.log").read_text().splitlines()
-    return [line for line in lines if line.startswith("[")]
+def wait_all(processes, timeout_s):
+    """Exit code of each process; TimeoutExpired if they are not all done in timeout_s."""
+    deadline = time.monotonic() + timeout_s
+    return {p.name: p.wait(timeout=max(0.1, deadline - time.monotonic())) for p in processes}
+
+
+def task_output(name, logs=Path("logs")):
+    """The lines a task printed itself ("[worker 0] ..."), without TensorFlow's log lines."""
+    return [line for line in (logs / f"{name}.log").read_text().splitlines() if line.startswith("[")]
 # --8<-- [end:launcher]

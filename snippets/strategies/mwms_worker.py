@@ -30,11 +30,11 @@ say("replicas in sync:", strategy.num_replicas_in_sync,
 
 # --8<-- [start:fit]
 shared = runpy.run_path("snippets/strategies/model.py")  # make_model, make_dataset
-digits = runpy.run_path("snippets/common/digits.py")     # x_train, y_train
+data = np.load("digits.npz")  # the same training data on every worker
 with strategy.scope():
     model = shared["make_model"]()
-# Batched by the GLOBAL batch: each worker gets every other example, 32 per step.
-dataset = shared["make_dataset"](digits["x_train"], digits["y_train"])
+# Batched by the GLOBAL batch (64): the strategy gives each worker 32 examples per step.
+dataset = shared["make_dataset"](data["x"], data["y"])
 
 
 class Preemption(tf.keras.callbacks.Callback):

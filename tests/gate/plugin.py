@@ -45,6 +45,13 @@ def pytest_addoption(parser):
                     help="keep each page's temporary working directory")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    # With pytest-xdist (-n 2), a page's blocks must stay on one worker, in order.
+    if getattr(config.option, "dist", "no") == "load":
+        config.option.dist = "loadfile"
+
+
 def pytest_collect_file(file_path, parent):
     if file_path.suffix == ".md" and file_path.resolve() in _pages():
         return PageFile.from_parent(parent, path=file_path)
@@ -77,7 +84,9 @@ class PageRun:
         req_r, self._req_w = os.pipe()
         self._rep_r, rep_w = os.pipe()
         env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "DOCS_GATE_TAG": self.tag,
-               "PYTHONUNBUFFERED": "1"}
+               "PYTHONUNBUFFERED": "1",
+               # As in an activated virtualenv: `saved_model_cli`, `python` are the gate's own.
+               "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
         self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-c", KERNEL_BOOT, str(REPO / "tests" / "gate" / "kernel.py"),

@@ -104,6 +104,6 @@ def render():
                         cum += c
                         le = 'le="+Inf"' if limit is None else 'le="%s"' % _num(limit)
                         out.append("%s_bucket%s %d" % (m.name, _lbl(m.labels, labels, le), cum))
-                    out.append("%s_sum%s %s" % (m.name, _lbl(m.labels, labels), _num(total)))
+                    out.append("%s_sum%s %d" % (m.name, _lbl(m.labels, labels), int(total)))  # int64 values
                     out.append("%s_count%s %d" % (m.name, _lbl(m.labels, labels), n))
     return "\n".join(out) + "\n" if out else ""

@@ -1,0 +1,123 @@
+"""A TF Serving gRPC client with grpcio and tensorflow-serving-api: predict, status, metadata,
+binary input, deadlines, retries, message size limits and TF Serving's errors."""
+
+# --8<-- [start:predict]
+import json
+
+import grpc
+import numpy as np
+import tensorflow as tf
+from tensorflow_serving.apis import (get_model_metadata_pb2, get_model_status_pb2,
+                                     model_service_pb2_grpc, predict_pb2,
+                                     prediction_service_pb2_grpc)
+
+GRPC = "127.0.0.1:8500"
+# Retries and a default deadline live in the channel's service config, not in every call.
+SERVICE_CONFIG = json.dumps({"methodConfig": [{
+    "name": [{"service": "tensorflow.serving.PredictionService"}],
+    "timeout": "10s",
+    "retryPolicy": {"maxAttempts": 3, "initialBackoff": "0.1s", "maxBackoff": "1s",
+                    "backoffMultiplier": 2, "retryableStatusCodes": ["UNAVAILABLE"]},
+}]})
+channel = grpc.insecure_channel(GRPC, options=[
+    ("grpc.service_config", SERVICE_CONFIG),
+    ("grpc.max_receive_message_length", 64 * 1024 * 1024),  # default 4 MB: see below
+    ("grpc.max_send_message_length", 64 * 1024 * 1024),
+])
+predictions = prediction_service_pb2_grpc.PredictionServiceStub(channel)
+models = model_service_pb2_grpc.ModelServiceStub(channel)
+
+
+def predict_grpc(pixels, model="digits", timeout=5.0):
+    """Class probabilities for a batch of uint8 images, shape (n, 8, 8, 1)."""
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = model
+    request.model_spec.signature_name = "serving_default"
+    request.inputs["pixels"].CopyFrom(tf.make_tensor_proto(np.asarray(pixels, dtype=np.uint8)))
+    response = predictions.Predict(request, timeout=timeout)  # the deadline, in seconds
+    return tf.make_ndarray(response.outputs["output_0"]), response.model_spec.version.value
+
+
+probabilities, version = predict_grpc(x_test[:3])
+print(probabilities.shape, probabilities.argmax(axis=1), y_test[:3], "version", version)
+# --8<-- [end:predict]
+
+# --8<-- [start:status]
+request = get_model_status_pb2.GetModelStatusRequest()
+request.model_spec.name = "digits"
+for version_status in models.GetModelStatus(request, timeout=5).model_version_status:
+    print(version_status.version, get_model_status_pb2.ModelVersionStatus.State.Name(version_status.state))
+
+request = get_model_metadata_pb2.GetModelMetadataRequest()
+request.model_spec.name = "digits"
+request.metadata_field.append("signature_def")
+response = predictions.GetModelMetadata(request, timeout=5)
+signatures = get_model_metadata_pb2.SignatureDefMap()
+response.metadata["signature_def"].Unpack(signatures)
+signature = signatures.signature_def["serving_default"]
+print({k: tf.dtypes.as_dtype(v.dtype).name for k, v in signature.inputs.items()},
+      {k: tf.dtypes.as_dtype(v.dtype).name for k, v in signature.outputs.items()})
+# --8<-- [end:status]
+
+# --8<-- [start:b64]
+png = tf.io.encode_png(x_test[0]).numpy()
+request = predict_pb2.PredictRequest()
+request.model_spec.name = "digits_png"
+request.inputs["png"].CopyFrom(tf.make_tensor_proto([png]))  # bytes as they are: no base64
+response = predictions.Predict(request, timeout=5)
+print(len(png), "PNG bytes -> class", tf.make_ndarray(response.outputs["output_0"]).argmax())
+# --8<-- [end:b64]
+
+# --8<-- [start:errors]
+def call_tf_serving(rpc, request, timeout=5.0):
+    """Turn TF Serving's gRPC status into an exception a caller can act on."""
+    try:
+        return rpc(request, timeout=timeout)
+    except grpc.RpcError as error:
+        code = error.code()
+        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
+                    grpc.StatusCode.RESOURCE_EXHAUSTED):
+            raise TimeoutError(f"{code.name}: retry later or elsewhere ({error.details()[:60]})") from error
+        raise ValueError(f"{code.name}: {error.details()[:80]}") from error  # the request is wrong
+
+
+def predict_request(model="digits", input_name="pixels", values=x_test[:1]):
+    request = predict_pb2.PredictRequest()
+    request.model_spec.name = model
+    request.inputs[input_name].CopyFrom(tf.make_tensor_proto(values))
+    return request
+
+
+bad_requests = {
+    "unknown model": predict_request(model="nope"),
+    "floats for uint8": predict_request(values=x_test[:1] / 255),
+    "wrong input name": predict_request(input_name="image"),
+}
+for what, request in bad_requests.items():
+    try:
+        call_tf_serving(predictions.Predict, request)
+    except (ValueError, TimeoutError) as error:
+        print(f"{what}: {str(error)[:90]}")
+# --8<-- [end:errors]
+
+# --8<-- [start:deadline]
+try:
+    call_tf_serving(predictions.Predict, predict_request(values=x_test[:256]), timeout=0.000_001)
+except TimeoutError as error:
+    print(str(error).split(":")[0])
+# --8<-- [end:deadline]
+
+# --8<-- [start:message-size]
+# A response above the channel's receive limit fails on the client. The default limit is 4 MB
+# (about 100 000 rows of 10 probabilities); a tiny limit shows the same failure on a small batch.
+small = grpc.insecure_channel(GRPC, options=[("grpc.max_receive_message_length", 1000)])
+try:
+    prediction_service_pb2_grpc.PredictionServiceStub(small).Predict(
+        predict_request(values=x_test[:256]), timeout=5)
+except grpc.RpcError as error:
+    print(error.code().name, error.details()[:60])
+finally:
+    small.close()
+# The fix is the channel option, on the client: our `channel` above allows 64 MB.
+print(predict_grpc(x_test[:256])[0].shape)
+# --8<-- [end:message-size]
