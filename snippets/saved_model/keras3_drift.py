@@ -27,18 +27,27 @@ describe("models/as_dict/1")
 # --8<-- [end:outputs]
 
 # --8<-- [start:dtype]
-# tf.keras 2 habit: put input_shape and dtype on the first layer.
+import tf_keras  # Keras 2 (pip install tf-keras), imported here only to show the old behaviour
+
+# The tf.keras 2 habit: input_shape and dtype on the first layer.
+keras2_style = tf_keras.Sequential([
+    tf_keras.layers.Flatten(input_shape=(8, 8, 1), dtype="uint8"),
+    tf_keras.layers.Dense(10),
+])
+print("tf.keras 2: model input dtype:", keras2_style.inputs[0].dtype.name)
+
 legacy_style = keras.Sequential([
     keras.layers.Flatten(input_shape=(8, 8, 1), dtype="uint8"),
     keras.layers.Dense(10),
 ])
-print("first layer dtype:", legacy_style.layers[0].dtype, "| model input dtype:", legacy_style.inputs[0].dtype)
+print("Keras 3   : model input dtype:", legacy_style.inputs[0].dtype, "| first layer dtype:", legacy_style.layers[0].dtype)
 legacy_style.export("models/legacy_style/1", verbose=False)
 describe("models/legacy_style/1")
 # --8<-- [end:dtype]
 
 # --8<-- [start:input-names]
-print("has input_names:", hasattr(model, "input_names"))
+print("tf.keras 2 input_names:", keras2_style.input_names)
+print("Keras 3 has input_names:", hasattr(model, "input_names"))
 print("model.output_names:", model.output_names)  # layer names, not the exported keys
 print("model.inputs names:", [tensor.name for tensor in model.inputs])
 # What clients must send and read: the SavedModel's signature keys.

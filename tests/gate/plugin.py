@@ -143,11 +143,14 @@ class PageRun:
             os.killpg(self.process.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
-        for pid, _ in _tagged_processes(self.tag):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        deadline = time.monotonic() + 10
+        while (remaining := _tagged_processes(self.tag)) and time.monotonic() < deadline:
+            for pid, _ in remaining:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.1)
         if self.backend:
             self.backend.stop()
         verified.keep_figures(self.page.path.stem, self.workdir)
