@@ -78,7 +78,7 @@ def call_tf_serving(rpc, request, timeout=5.0):
         if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
                     grpc.StatusCode.RESOURCE_EXHAUSTED):
             raise TimeoutError(f"{code.name}: retry later or elsewhere ({error.details()[:60]})") from error
-        raise ValueError(f"{code.name}: {error.details()[:80]}") from error  # the request is wrong
+        raise ValueError(f"{code.name}: {error.details()}") from error  # the request is wrong
 
 
 def predict_request(model="digits", input_name="pixels", values=x_test[:1]):
@@ -97,7 +97,7 @@ for what, request in bad_requests.items():
     try:
         call_tf_serving(predictions.Predict, request)
     except (ValueError, TimeoutError) as error:
-        print(f"{what}: {str(error)[:90]}")
+        print(f"{what}: {str(error).splitlines()[0]}")
 # --8<-- [end:errors]
 
 # --8<-- [start:deadline]
@@ -115,7 +115,7 @@ try:
     prediction_service_pb2_grpc.PredictionServiceStub(small).Predict(
         predict_request(values=x_test[:256]), timeout=5)
 except grpc.RpcError as error:
-    print(error.code().name, error.details()[:60])
+    print(error.code().name, error.details())
 finally:
     small.close()
 # The fix is the channel option, on the client: our `channel` above allows 64 MB.

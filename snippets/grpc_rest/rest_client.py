@@ -70,7 +70,7 @@ for what, (model, body) in bad_requests.items():
     try:
         raise_for_tf_serving(response)
     except TFServingError as error:
-        print(f"{what}: {str(error)[:90]}")
+        print(f"{what}: {error}")
 # --8<-- [end:errors-demo]
 
 # --8<-- [start:retries]

@@ -29,9 +29,9 @@ def describe(export_dir, signature="serving_default"):
     """Print the input and output keys a client must use, with dtype and shape; return the input keys."""
     function = tf.saved_model.load(export_dir).signatures[signature]
     inputs = function.structured_input_signature[1]
-    for key, spec in inputs.items():
+    for key, spec in sorted(inputs.items()):  # sorted: dict order is not part of the contract
         print(f"  in  {key}: {spec.dtype.name} {tuple(spec.shape)}")
-    for key, spec in function.structured_outputs.items():
+    for key, spec in sorted(function.structured_outputs.items()):
         print(f"  out {key}: {spec.dtype.name} {tuple(spec.shape)}")
-    return list(inputs)
+    return sorted(inputs)
 # --8<-- [end:describe]

@@ -34,7 +34,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-import requests
 import yaml
 
 REPO = Path("snippets").resolve().parent  # the compatible server lives in the repo's tests/
@@ -137,7 +136,7 @@ class Cluster:
     def _wait_ready(self, name, deadline):
         """Ready = every configured model reports an AVAILABLE version: poll, never sleep blind."""
         for model in self.models:
-            while not self.versions(name, model):
+            while not available_versions(self.rest_url_of(name), model):
                 if self.replicas[name]["process"].poll() is not None:
                     raise RuntimeError(f"{name} exited:\n{self.log(name)[-2000:]}")
                 if time.monotonic() > deadline:
@@ -167,27 +166,12 @@ class Cluster:
                 raise RuntimeError(f"nginx did not start: {(self.dir / 'error.log').read_text()}")
             time.sleep(0.1)
 
-    def versions(self, name, model="digits"):
-        """The AVAILABLE versions one replica reports on its model status endpoint."""
-        url = f"http://127.0.0.1:{self.replicas[name]['rest']}/v1/models/{model}"
-        try:
-            status = requests.get(url, timeout=2).json()["model_version_status"]
-        except (requests.RequestException, ValueError, KeyError):
-            return []
-        return sorted(int(v["version"]) for v in status if v["state"] == "AVAILABLE")
-
-    def wait_for_versions(self, wanted, model="digits", timeout=60):
-        """Poll every live replica until each reports exactly the versions `wanted`."""
-        deadline = time.monotonic() + timeout
-        while True:
-            seen = {name: self.versions(name, model) for name in self.live()}
-            if all(versions == sorted(wanted) for versions in seen.values()):
-                return seen
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"replicas did not all reach {wanted}: {seen}")
-            time.sleep(0.2)
+    def rest_url_of(self, name):
+        """One replica's own REST address, bypassing nginx (for status checks)."""
+        return f"http://127.0.0.1:{self.replicas[name]['rest']}"
 
     def live(self):
+        """Names of the replicas whose process is running."""
         return [n for n in self.names if self.replicas[n]["process"].poll() is None]
 
     def kill(self, name):

@@ -1,69 +1,41 @@
-"""Continuous client load through the load balancer: one REST client and one gRPC client call
-predict in a loop until stopped, and count what came back. Bounded in time and in count."""
+"""Continuous client load through the load balancer: the REST and gRPC clients of the gRPC-or-REST
+page (predict_rest, predict_grpc) call predict in loops on two threads until stopped, and the
+answers and failures are counted. Bounded in time and in count."""
 
 # --8<-- [start:load]
 import threading
 import time
 from collections import Counter
 
-import grpc
-import numpy as np
-import requests
-import tensorflow as tf
-from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
-
 
 class Load:
-    """`with Load(rest_url, grpc_target) as load:` keeps two clients busy inside the block."""
+    """`with Load(rows) as load:` keeps one REST and one gRPC client busy inside the block."""
 
-    def __init__(self, rest_url, grpc_target, pixels, model="digits", max_seconds=60,
-                 max_requests=20_000, pause=0.005):
-        self.rest_url, self.grpc_target, self.model = rest_url, grpc_target, model
-        self.pixels = np.asarray(pixels, dtype=np.uint8)[:1]  # one image per request
-        self.deadline = time.monotonic() + max_seconds
-        self.max_requests, self.pause = max_requests, pause
-        self.ok = Counter()        # "rest" / "grpc" -> answered requests
+    def __init__(self, rows, max_seconds=60, max_requests=20_000, pause=0.005):
+        self.rows, self.pause = rows, pause
+        self.deadline, self.max_requests = time.monotonic() + max_seconds, max_requests
+        self.ok = Counter()        # "REST" / "gRPC" -> answered requests
         self.versions = Counter()  # model version that answered (gRPC responses name it)
         self.failures = []
         self._stop = threading.Event()
-        self._threads = [threading.Thread(target=self._run, args=(client,), daemon=True)
-                         for client in (self._rest_client(), self._grpc_client())]
+        self._threads = [threading.Thread(target=self._run, args=(name, call), daemon=True)
+                         for name, call in (("REST", self._rest), ("gRPC", self._grpc))]
 
-    def _rest_client(self):
-        session = requests.Session()
-        url = f"{self.rest_url}/v1/models/{self.model}:predict"
-        body = {"instances": self.pixels.tolist()}
+    def _rest(self):
+        predict_rest(self.rows)  # no retries of its own: nginx retries REST
 
-        def call():
-            response = session.post(url, json=body, timeout=10)
-            response.raise_for_status()
-            assert len(response.json()["predictions"][0]) == 10
-            return "rest", None
-        return call
+    def _grpc(self):
+        self.versions[predict_grpc(self.rows)[1]] += 1  # retries UNAVAILABLE (SERVICE_CONFIG)
 
-    def _grpc_client(self):
-        stub = prediction_service_pb2_grpc.PredictionServiceStub(
-            grpc.insecure_channel(self.grpc_target))
-        request = predict_pb2.PredictRequest()
-        request.model_spec.name = self.model
-        request.inputs["pixels"].CopyFrom(tf.make_tensor_proto(self.pixels))
-
-        def call():
-            response = stub.Predict(request, timeout=10)
-            return "grpc", response.model_spec.version.value
-        return call
-
-    def _run(self, call):
+    def _run(self, name, call):
         while not self._stop.is_set() and time.monotonic() < self.deadline:
-            if sum(self.ok.values()) + len(self.failures) >= self.max_requests:
+            if self.count() >= self.max_requests:
                 break
             try:
-                client, version = call()
-                self.ok[client] += 1
-                if version is not None:
-                    self.versions[version] += 1
+                call()
+                self.ok[name] += 1
             except Exception as error:  # a failed request is the measurement, not a crash
-                self.failures.append(repr(error)[:200])
+                self.failures.append(f"{name}: {error!r}"[:200])
             time.sleep(self.pause)
 
     def __enter__(self):
@@ -76,7 +48,15 @@ class Load:
         for thread in self._threads:
             thread.join(timeout=15)
 
+    def wait_for(self, requests, timeout=30):
+        """Block until `requests` more calls have been answered or have failed (bounded)."""
+        target, deadline = self.count() + requests, time.monotonic() + timeout
+        while self.count() < target and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+    def count(self):
+        return sum(self.ok.values()) + len(self.failures)
+
     def report(self):
-        total = sum(self.ok.values()) + len(self.failures)
-        return f"{total} requests (REST and gRPC), {len(self.failures)} failed"
+        return f"{self.count()} requests (REST and gRPC), {len(self.failures)} failed"
 # --8<-- [end:load]

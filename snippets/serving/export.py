@@ -42,6 +42,16 @@ def export_version(model, base_path, version):
     return target
 # --8<-- [end:export]
 
+# --8<-- [start:config-models]
+# What docker/models.config serves: digits (version 1) and digits_ab (versions 1 and 2).
+model = train_digits()
+model_b = train_digits(hidden=64, seed=1)
+export_version(model, "models/digits", 1)
+export_version(model, "models/digits_ab", 1)
+export_version(model_b, "models/digits_ab", 2)
+print(sorted(str(path) for path in Path("models").glob("*/*")))
+# --8<-- [end:config-models]
+
 # --8<-- [start:png-input]
 import tensorflow as tf
 

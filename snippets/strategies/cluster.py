@@ -37,7 +37,7 @@ def start(script, cluster, task=None, env=None, logs=Path("logs")):
         process = subprocess.Popen(
             [sys.executable, script], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             env={**os.environ, **(env or {}), "TF_CONFIG": json.dumps(tf_config)})
-    process.name = name
+    process.name, process.tf_config = name, tf_config
     return process
 
 

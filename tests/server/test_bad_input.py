@@ -92,14 +92,15 @@ def test_deeply_nested_json(http, rest_url, still_serving):
 
 def test_huge_body(http, rest_url, still_serving):
     # source: tensorflow_serving/util/net_http/server/internal/evhttp_request.cc (whole body read
-    # into memory, no size limit): a 20 MB request is processed, here a 2.5M-row batch... of
-    # the wrong shape for half_plus_two's sum, so the answer is a JSON error, not a dropped
-    # connection
-    values = ",".join(["1.5"] * 5_000_000)  # ~20 MB
-    body = '{"inputs": {"a": [' + values + '], "b": [1.0]}}'
-    assert len(body) > 20_000_000
-    r = http.post(rest_url + "/v1/models/multi:predict", data=body, timeout=120)
-    assert_json_error(r, 400, contains="Incompatible shapes")
+    # into memory, no size limit) and util/json_tensor.cc (unknown top-level keys ignored): a 20 MB
+    # request is read and answered
+    body = '{"instances": [2.0], "padding": "' + "x" * 20_000_000 + '"}'
+    r = http.post(rest_url + PREDICT, data=body, timeout=300)
+    assert r.status_code == 200, r.text[:500]
+    assert r.json() == {"predictions": [3.0]}
+    # and 20 MB that is not JSON at all
+    r = http.post(rest_url + PREDICT, data=b"\x01" * 20_000_000, timeout=300)
+    assert_json_error(r, 400, "JSON Parse error: Invalid value. at offset: 0")
 
 
 def test_huge_valid_body(http, rest_url, still_serving):

@@ -80,26 +80,57 @@ def _failure_cases(tmp: Path, model_sources) -> dict:
 
 
 @pytest.fixture(scope="module")
-def startup_failures(tmp_path_factory, model_sources):
-    tmp = tmp_path_factory.mktemp("flag-failures")
+def flag_processes(tmp_path_factory, model_sources):
+    """Starts every process of this module at once (their TensorFlow imports overlap):
+    the start-up failures, two servers that never finish starting, and one that serves."""
+    tmp = tmp_path_factory.mktemp("flags")
     cases = _failure_cases(tmp, model_sources)
+    missing = tmp / "does-not-exist"
+    no_versions = tmp / "no_versions"
+    (no_versions / "v1").mkdir(parents=True)  # not numeric: ignored
+    (no_versions / "1.0").mkdir()
+    base = model_sources["plus2"].parent
+    other_port = free_port()
     started = {}
     try:
-        for name, (args, _) in cases.items():
-            srv = make_server(tmp, args, rest=False, name=name)
+        # --bogus_flag=1 is the first unknown argument; "--rest_api_port <port>" (space form) is not
+        # parsed either, so REST stays off (default rest_api_port=0)
+        serving = make_server(
+            tmp, ["--model_name=half_plus_two", f"--model_base_path={base}", "--bogus_flag=1",
+                  "--rest_api_port", str(other_port)], rest=False, name="serving")
+        started["serving"] = serving.start()
+        for name, path in (("missing", missing), ("no_versions", no_versions)):
+            srv = make_server(tmp, ["--model_name=half_plus_two", f"--model_base_path={path}",
+                                    "--file_system_poll_wait_seconds=1"], name=name)
             started[name] = srv.start()
-        results = {}
-        deadline = time.monotonic() + START_TIMEOUT
-        for name, srv in started.items():
+        for name, (args, _) in cases.items():
+            started[name] = make_server(tmp, args, rest=False, name=name).start()
+        failures = {}
+        # generous: ten processes import TensorFlow at the same time here
+        deadline = time.monotonic() + 2 * START_TIMEOUT
+        for name in cases:
+            srv = started[name]
             try:
                 rc = srv.proc.wait(max(1.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 rc = None
-            results[name] = (rc, srv.log(), cases[name][1])
-        return results
+            failures[name] = (rc, srv.log(), cases[name][1])
+        yield {"failures": failures, "serving": (serving, base, other_port),
+               "missing": (started["missing"], missing),
+               "no_versions": (started["no_versions"], no_versions)}
     finally:
         for srv in started.values():
             srv.stop()
+
+
+@pytest.fixture(scope="module")
+def startup_failures(flag_processes):
+    return flag_processes["failures"]
+
+
+@pytest.fixture(scope="module")
+def waiting_servers(flag_processes):
+    return flag_processes
 
 
 @pytest.mark.parametrize(
@@ -128,25 +159,6 @@ def test_bad_flag_value_prints_usage(startup_failures):
 # ---------------------------------------------------------------------------------------------
 # Servers that never finish starting: missing base path / no numeric version directory
 # ---------------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def waiting_servers(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("waiting")
-    missing = tmp / "does-not-exist"
-    no_versions = tmp / "no_versions"
-    (no_versions / "v1").mkdir(parents=True)  # not numeric: ignored
-    (no_versions / "1.0").mkdir()
-    servers = {}
-    try:
-        for name, base in (("missing", missing), ("no_versions", no_versions)):
-            srv = make_server(tmp, ["--model_name=half_plus_two", f"--model_base_path={base}",
-                                    "--file_system_poll_wait_seconds=1"], name=name)
-            servers[name] = (srv.start(), base)
-        yield servers
-    finally:
-        for srv, _ in servers.values():
-            srv.stop()
-
-
 def test_missing_base_path_keeps_polling(waiting_servers):
     # source: tensorflow_serving/sources/storage_path/file_system_storage_path_source.cc
     # ("Could not find base path <p> for servable <n>"); model_servers/server_core.cc and
@@ -176,49 +188,24 @@ def test_no_numeric_version_dir_keeps_polling(waiting_servers):
 # ---------------------------------------------------------------------------------------------
 # Flags that are accepted with a warning
 # ---------------------------------------------------------------------------------------------
-def test_space_separated_flag_is_unknown_and_same_port_skips_rest(servers, model_sources):
-    # source: TF tensorflow/core/util/command_line_flags.cc (only --name=value is parsed: the bare
-    # "--rest_api_port" and its value stay in argv), tensorflow_serving/model_servers/main.cc
-    # ("unknown argument: <argv[1]>", then keeps starting), model_servers/server.cc
-    # BuildAndStart (REST port equal to the gRPC port: "server_options.http_port cannot be same
-    # as grpc_port. Please use a different port for HTTP/REST API. Skipped exporting HTTP/REST
-    # API." and the server runs without REST)
-    port = free_port()
-    other = free_port()
-    srv = servers.start(
-        [f"--port={port}", f"--rest_api_port={port}", "--model_name=half_plus_two",
-         f"--model_base_path={model_sources['plus2'].parent}",
-         "--rest_api_port", str(other), "--bogus_flag=1"],
-        grpc=False, rest=False, ready=False,
-    )
-    srv.grpc_port, srv.grpc_target = port, f"127.0.0.1:{port}"
+def test_unknown_flag_space_form_rest_off_and_sigterm(flag_processes, prediction_stub_for):
+    # source: tensorflow_serving/model_servers/main.cc ("unknown argument: <argv[1]>" then keeps
+    # starting; WaitForTermination returns on shutdown); TF tensorflow/core/util/
+    # command_line_flags.cc (only --name=value is parsed: a bare "--rest_api_port" and its value
+    # stay unknown arguments); model_servers/server.h (rest_api_port defaults to 0) and server.cc
+    # BuildAndStart (REST only if rest_api_port != 0; logs "Running gRPC ModelServer at
+    # 0.0.0.0:<port> ..."; single-model config logged as "Building single TensorFlow model file
+    # config:  model_name: ... model_base_path: ...")
+    srv, base, other_port = flag_processes["serving"]
     srv.wait_ready(["half_plus_two"])
-    log = srv.wait_log("Skipped exporting HTTP/REST API.")
-    assert ("server_options.http_port cannot be same as grpc_port. Please use a different port "
-            "for HTTP/REST API. Skipped exporting HTTP/REST API.") in log
-    assert "unknown argument: --rest_api_port" in log
-    assert "unknown argument: --bogus_flag" not in log  # only the first unknown one is named
-    assert not port_open(other)
-    assert srv.proc.poll() is None
-
-
-def test_unknown_flag_warns_rest_off_and_sigterm_releases_ports(servers, model_sources, prediction_stub_for):
-    # source: tensorflow_serving/model_servers/main.cc ("unknown argument: ..." then
-    # BuildAndStart; WaitForTermination returns on shutdown); model_servers/server.h (rest_api_port
-    # defaults to 0) and server.cc BuildAndStart (REST only if rest_api_port != 0; logs "Running
-    # gRPC ModelServer at 0.0.0.0:<port> ..."; single-model config logged as "Building single
-    # TensorFlow model file config:  model_name: ... model_base_path: ...")
-    base = model_sources["plus2"].parent
-    srv = servers.start(
-        ["--model_name=half_plus_two", f"--model_base_path={base}", "--bogus_flag=1"],
-        models=["half_plus_two"], rest=False,
-    )
     log = srv.log()
     assert "unknown argument: --bogus_flag=1" in log
+    assert "unknown argument: --rest_api_port" not in log  # only the first unknown one is named
     assert f"Running gRPC ModelServer at 0.0.0.0:{srv.grpc_port} ..." in log
     assert ("Building single TensorFlow model file config:  model_name: half_plus_two "
             f"model_base_path: {base}") in log
     assert "Exporting HTTP/REST API" not in log
+    assert not port_open(other_port)
     resp = prediction_stub_for(srv).Predict(
         predict_request("half_plus_two", {"x": np.array([[2.0]], np.float32)}), timeout=30)
     np.testing.assert_array_equal(to_ndarray(resp.outputs["y"]), [[3.0]])

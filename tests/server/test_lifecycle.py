@@ -47,15 +47,42 @@ def rest_predict(srv, model, x, suffix=""):
 # Single model, file-system polling: new version swap and a broken version
 # ---------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def polled(module_servers, model_sources, tmp_path_factory):
-    base = tmp_path_factory.mktemp("polled") / "lc"
-    models.copy_version(model_sources["plus2"], base, 1)
-    srv = module_servers.start(
-        ["--model_name=lc", f"--model_base_path={base}", "--file_system_poll_wait_seconds=1",
-         "--max_num_load_retries=0"],
-        models=["lc"], name="polled",
-    )
-    return srv, base
+def lifecycle_servers(module_servers, model_sources, tmp_path_factory):
+    """Starts this module's three servers at once (their TensorFlow imports overlap)."""
+    root = tmp_path_factory.mktemp("lifecycle")
+    # 1. single model polled from the file system, one load attempt per version
+    lc = root / "lc"
+    models.copy_version(model_sources["plus2"], lc, 1)
+    polled = module_servers.start(
+        ["--model_name=lc", f"--model_base_path={lc}", "--file_system_poll_wait_seconds=1",
+         "--max_num_load_retries=0"], name="polled", ready=False)
+    # 2. config file (versions 1, 2, 3 on disk, policy specific [1, 2]) reloaded over gRPC
+    m = root / "m"
+    for v, src in ((1, "plus2"), (2, "plus3"), (3, "plus4")):
+        models.copy_version(model_sources[src], m, v)
+    entries = [{"name": "m", "base_path": str(m), "policy": [1, 2]}]
+    cfg = root / "reload.config"
+    cfg.write_text(models.models_config_text(entries))
+    reload_srv = module_servers.start(
+        [f"--model_config_file={cfg}", "--file_system_poll_wait_seconds=1"], name="reload",
+        ready=False)
+    # 3. config file re-read every second
+    poll_cfg = root / "poll.config"
+    a = {"name": "a", "base_path": str(model_sources["plus2"].parent)}
+    poll_cfg.write_text(models.models_config_text([a]))
+    poll_srv = module_servers.start(
+        [f"--model_config_file={poll_cfg}", "--model_config_file_poll_wait_seconds=1",
+         "--file_system_poll_wait_seconds=1"], name="config-poll", ready=False)
+    polled.wait_ready(["lc"])
+    reload_srv.wait_ready(["m"])
+    poll_srv.wait_ready(["a"])
+    return {"polled": (polled, lc), "reload": (reload_srv, m, entries),
+            "config_poll": (poll_srv, poll_cfg, a)}
+
+
+@pytest.fixture(scope="module")
+def polled(lifecycle_servers):
+    return lifecycle_servers["polled"]
 
 
 def test_exporting_rest_log_line(polled):
@@ -168,19 +195,8 @@ def _reload(stub, entries, timeout=60):
 
 
 @pytest.fixture(scope="module")
-def reloadable(module_servers, model_sources, tmp_path_factory):
-    root = tmp_path_factory.mktemp("reload")
-    base = root / "m"
-    for v, src in ((1, "plus2"), (2, "plus3"), (3, "plus4")):
-        models.copy_version(model_sources[src], base, v)
-    entries = [{"name": "m", "base_path": str(base), "policy": [1, 2]}]
-    cfg = root / "models.config"
-    cfg.write_text(models.models_config_text(entries))
-    srv = module_servers.start(
-        [f"--model_config_file={cfg}", "--file_system_poll_wait_seconds=1"],
-        models=["m"], name="reload",
-    )
-    return srv, base, entries
+def reloadable(lifecycle_servers):
+    return lifecycle_servers["reload"]
 
 
 def test_specific_version_policy(reloadable):
@@ -280,19 +296,13 @@ def test_reload_config_rejections(reloadable, model_stub_for):
 # ---------------------------------------------------------------------------------------------
 # --model_config_file_poll_wait_seconds
 # ---------------------------------------------------------------------------------------------
-def test_config_file_polling_adds_model(servers, model_sources, tmp_path):
+def test_config_file_polling_adds_model(lifecycle_servers, model_sources):
     # source: tensorflow_serving/model_servers/server.cc PollFilesystemAndReloadConfig (re-reads the
-    # file every --model_config_file_poll_wait_seconds and calls ReloadConfig);
-    # tensorflow_model_server_test.py testModelConfigReload
-    cfg = tmp_path / "models.config"
-    a = {"name": "a", "base_path": str(model_sources["plus2"].parent)}
+    # file every --model_config_file_poll_wait_seconds and calls ReloadConfig; read errors are
+    # only logged: "Failed to read ModelServerConfig file"); tensorflow_model_server_test.py
+    # testModelConfigReload
+    srv, cfg, a = lifecycle_servers["config_poll"]
     b = {"name": "b", "base_path": str(model_sources["plus3"].parent)}
-    cfg.write_text(models.models_config_text([a]))
-    srv = servers.start(
-        [f"--model_config_file={cfg}", "--model_config_file_poll_wait_seconds=1",
-         "--file_system_poll_wait_seconds=1"],
-        models=["a"], name="config-poll",
-    )
     assert rest_status(srv, "b") == {}
     tmp = cfg.with_suffix(".tmp")
     tmp.write_text(models.models_config_text([a, b]))
