@@ -34,10 +34,16 @@ def latency_ms(call, rows, calls):
     return np.percentile(times, 50) * 1000, np.percentile(times, 99) * 1000
 
 
+LATENCY = {}  # batch -> [(p50, p99) for REST, REST+gzip, gRPC]
 print(f"{'rows':>4} {'REST p50':>9} {'p99':>6} {'gzip p50':>9} {'p99':>6} {'gRPC p50':>9} {'p99':>6}   (ms)")
 for batch, calls in ((1, 200), (32, 100), (256, 40)):
     rows = x_test[:batch]
-    results = [latency_ms(call, rows, calls) for call in
+    results = LATENCY[batch] = [latency_ms(call, rows, calls) for call in
                (rest_call, lambda r: rest_call(r, compress=True), grpc_call)]
     print(f"{batch:>4}" + "".join(f" {p50:>9.1f} {p99:>6.1f}" for p50, p99 in results))
 # --8<-- [end:latency]
+
+# --8<-- [start:latency-verdict]
+print("gRPC's p50 below REST's at every batch size:",
+      all(LATENCY[b][2][0] < LATENCY[b][0][0] for b in LATENCY))
+# --8<-- [end:latency-verdict]

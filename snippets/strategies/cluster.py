@@ -15,6 +15,9 @@ from pathlib import Path
 
 def make_cluster(**tasks):
     """make_cluster(worker=2) -> {"worker": ["localhost:41234", "localhost:41235"]}."""
+    bad = {job: n for job, n in tasks.items() if not isinstance(n, int) or n < 1}
+    if bad:
+        raise ValueError(f"each job needs a positive number of tasks, got {bad}")
     sockets = [socket.socket() for _ in range(sum(tasks.values()))]
     for s in sockets:
         s.bind(("localhost", 0))  # port 0: the OS picks a free, ephemeral port
@@ -28,6 +31,10 @@ def make_cluster(**tasks):
 def start(script, cluster, task=None, env=None, logs=Path("logs")):
     """Run `python script` with TF_CONFIG = the cluster and this process's task.
     Its output goes to logs/<job><index>.log (logs/<script>.log without a task)."""
+    if not Path(script).is_file():
+        raise FileNotFoundError(f"no script {script!r} (relative to {os.getcwd()})")
+    if task and not 0 <= task[1] < len(cluster.get(task[0], [])):
+        raise ValueError(f"task {task} is not in the cluster {sorted(cluster)}")
     tf_config = {"cluster": cluster}
     if task:
         tf_config["task"] = {"type": task[0], "index": task[1]}

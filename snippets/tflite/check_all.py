@@ -2,6 +2,7 @@
 dtypes and shapes, and classifies digits."""
 
 # --8<-- [start:check]
+print(f"{'file':<35}{'input -> output':<18}{'shape':<11}accuracy")
 for path in sorted(Path().glob("*.tflite")):
     interpreter = load(path)
     probabilities = classify(interpreter, x_test)

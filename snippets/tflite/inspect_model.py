@@ -52,7 +52,7 @@ import tensorflow as tf
 
 
 def summary(title, counts):
-    listing = ", ".join(f"{op} {n}" for op, n in counts.most_common())
+    listing = ", ".join(f"{op}={n}" for op, n in counts.most_common())
     print(f"{title}: {counts.total()} ops")
     print(textwrap.fill(listing, 76, initial_indent="  ",
                         subsequent_indent="  "))

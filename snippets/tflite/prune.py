@@ -8,22 +8,25 @@ import os
 
 os.environ["TF_USE_LEGACY_KERAS"] = "1"  # before importing TensorFlow
 
-import sys  # noqa: E402
-from pathlib import Path  # noqa: E402
+import sys
+from pathlib import Path
 
-import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-import tensorflow_model_optimization as tfmot  # noqa: E402
-import tf_keras  # noqa: E402
+import numpy as np
+import tensorflow as tf
+import tensorflow_model_optimization as tfmot
+import tf_keras
 
+# The page's architecture and data, from snippets/tflite and snippets/common.
 here = Path(__file__).resolve().parent
 sys.path[:0] = [str(here), str(here.parent / "common")]
-from architecture import build_model  # noqa: E402  the page's layers
-from digits import x_test, x_train, y_test, y_train  # noqa: E402
+from architecture import build_model
+from digits import x_test, x_train, y_test, y_train
 
 tf_keras.utils.set_random_seed(0)
 model = build_model(tf_keras)
 # Start from the trained Keras 3 model: the page saved its weights.
+if not Path("digits_weights.npz").exists():
+    sys.exit("digits_weights.npz not found: run the page's export step first")
 weights = np.load("digits_weights.npz")
 model.set_weights([weights[name] for name in weights.files])
 

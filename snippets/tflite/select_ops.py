@@ -40,7 +40,7 @@ for runtime in (Interpreter, tf.lite.Interpreter):
     try:
         runtime(model_content=flex_model).allocate_tensors()
     except RuntimeError as error:
-        print(runtime.__module__, "-", str(error).split(".")[0])
+        print(f"{runtime.__module__}:\n  {str(error).split('.')[0]}")
 
 
 @tf.function(input_signature=[spec])
