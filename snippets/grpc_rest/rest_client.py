@@ -37,7 +37,7 @@ import tensorflow as tf
 
 png = tf.io.encode_png(x_test[0]).numpy()  # the bytes of a PNG file
 # JSON has no bytes type: a DT_STRING value travels as {"b64": "<base64 text>"}.
-body = {"instances": [{"b64": base64.b64encode(png).decode("ascii").rstrip("=")}]}
+body = {"instances": [{"b64": base64.b64encode(png).decode("ascii")}]}
 response = session.post(f"{REST}/v1/models/digits_png:predict", json=body, timeout=(1, 10))
 raise_for_tf_serving(response)
 print(len(png), "PNG bytes ->", len(body["instances"][0]["b64"]), "base64 characters;",

@@ -47,9 +47,10 @@ def mean_row(rows):
     return {key: float(np.mean([row[key] for row in rows])) for key in rows[0]}
 
 
-results = []
+results, int8_models = [], {}
 for seed in (0, 1, 2):
-    model = move_channel_to_small_units(train_float(seed), channel=0, factor=200)
+    trained = float_model if seed == 0 else train_float(seed)  # seed 0: the model trained above
+    model = move_channel_to_small_units(trained, channel=0, factor=200)
     row = {"float": model.evaluate(x_test_f, y_test, verbose=0)[1]}
     int8 = {
         "PTQ": int8_tflite(model, calibration),
@@ -66,6 +67,7 @@ for seed in (0, 1, 2):
     int8["float +3 ep, PTQ"] = int8_tflite(model, calibration)
     row.update({name: litert_accuracy(m, x_test_f, y_test) for name, m in int8.items()})
     results.append(row)
+    int8_models[seed] = int8
 # --8<-- [end:seeds]
 
 # --8<-- [start:qat-table]

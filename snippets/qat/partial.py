@@ -29,10 +29,10 @@ def kernel_storage(tflite_model):
     return found
 
 
-variants = {
-    "PTQ int8": tflite_models["post-training int8"],
-    "PTQ per-tensor": int8_tflite(float_model, calibration, per_channel=False),
-    "QAT int8": tflite_models["QAT int8"],
+variants = {  # the seed-0 models of the experiment above, and the partly quantized one
+    "PTQ int8": int8_models[0]["PTQ"],
+    "PTQ per-tensor": int8_models[0]["PTQ per-tensor"],
+    "QAT int8": int8_models[0]["QAT"],
     "QAT, conv block only": int8_tflite(partly_quantized),  # fine-tune it first in real use
 }
 print(f"{'':<22} {'conv kernel':<18} {'logits kernel':<18}")

@@ -17,6 +17,9 @@ for label in ("stable", "canary"):
     print(f"{label}: REST metadata says version {rest_version}, gRPC answered with version "
           f"{response.model_spec.version.value}, same probabilities: {same}")
 
+# Without a label, the highest loaded version answers: here, the canary.
+request.model_spec.ClearField("version_label")
+print("no label: gRPC answered with version", predictions.Predict(request, timeout=5).model_spec.version.value)
 # The status API ignores labels: it lists every version of the model.
 status = session.get(f"{REST}/v1/models/digits_ab/labels/stable", timeout=5).json()
 print("status of label stable:", [s["version"] for s in status["model_version_status"]])

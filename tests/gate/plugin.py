@@ -34,6 +34,7 @@ from .requirements import REQUIREMENTS, missing
 DEFAULT_BLOCK_TIMEOUT_S = 300
 # What a page's working directory links to, so blocks run as from the repo root.
 LINKED = ("snippets", "docker")
+SECTION_MARKER = re.compile(r"-{1,}8<-{1,}\s+\[(?:start|end):[a-z][-_0-9a-z]*\]")
 KERNEL_BOOT = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
 
 
@@ -189,6 +190,7 @@ class PageFile(pytest.File):
         if bad:
             raise GateFailure(f"{self.path.name}: untested fences:\n  " + "\n  ".join(bad))
         blocks = extract_from_buffer(io.StringIO(expanded), max_num_lines=100_000)
+        self.gate_blocks = []
         output_index = 0
         number = 0
         for block in blocks:
@@ -203,6 +205,7 @@ class PageFile(pytest.File):
             for mark in block.marks:
                 item.add_marker(eval(mark, {"sys": sys, "pytest": pytest}))
             item.extra_keyword_matches.add(self.key)
+            self.gate_blocks.append(item)
             yield item
         last = TeardownItem.from_parent(self, name="teardown: no process left")
         last.extra_keyword_matches.add(self.key)
@@ -241,6 +244,9 @@ class BlockItem(pytest.Item):
             raise GateFailure(f"not run: {page.broken}")
         if self.get_closest_marker("tf_serving"):
             return self._start_backend(page)
+        script = self.get_closest_marker("script")
+        if script:
+            return self._check_script(script.args[0])
         timeout_mark = self.get_closest_marker("block_timeout")
         timeout = float(timeout_mark.args[0]) if timeout_mark else DEFAULT_BLOCK_TIMEOUT_S
         lang = "python" if block.syntax == "python" else "bash"
@@ -256,6 +262,23 @@ class BlockItem(pytest.Item):
             raise GateFailure(f"{reply['error']}\n--- stdout ---\n{reply['stdout'][-3000:]}")
         if block.expected_output is not None:
             self._check_output(reply["stdout"])
+
+    def _check_script(self, path: str):
+        """A script shown on the page runs in its own process, started by a later block:
+        check that the page shows the file exactly, and that a later block runs it."""
+        self.user_properties.append(("gate_script", path))
+        if self.block.syntax != "python":
+            raise GateFailure("script(...) marks a python block")
+        shown = [line.rstrip() for line in self.block.code.strip("\n").split("\n")]
+        source = [line.rstrip() for line in (REPO / path).read_text().strip("\n").split("\n")
+                  if not SECTION_MARKER.search(line)]
+        if shown != source:
+            raise GateFailure(f"the block does not show {path} as it is")
+        siblings = [item for item in self.parent.gate_blocks if isinstance(item, BlockItem)]
+        later = siblings[siblings.index(self) + 1:]
+        runner = re.compile(rf"\bpython3?\s+(?:-u\s+)?{re.escape(path)}\b")
+        if not any(runner.search(item.block.code) for item in later):
+            raise GateFailure(f"no later block on the page runs `python {path}`")
 
     def _start_backend(self, page: PageRun):
         if page.backend is None:
@@ -325,6 +348,11 @@ def _rewrite_expected_output(page: Path, index: int, stdout: str) -> None:
             start = next(j for j in range(i + 1, len(lines)) if lines[j].strip().startswith("```"))
             indent = lines[start][: len(lines[start]) - len(lines[start].lstrip())]
             end = next(j for j in range(start + 1, len(lines)) if lines[j].strip().startswith("```"))
+            include = re.fullmatch(r'--8<-- "([^":]+)"', "".join(lines[start + 1:end]).strip())
+            if include:
+                # The output is kept in a file the page includes (e.g. a table shown twice).
+                (REPO / include.group(1)).write_text(stdout)
+                return
             body = [indent + out if out else out for out in stdout.rstrip("\n").split("\n")]
             lines[start + 1:end] = body
             page.write_text("\n".join(lines))
@@ -349,6 +377,8 @@ def pytest_runtest_logreport(report):
     if report.when == "call" and report.passed and is_block:
         stats["blocks"] += 1
         stats["passed"] += 1
+        if props.get("gate_script"):
+            stats["scripts"] = stats.get("scripts", 0) + 1
     elif report.failed:
         stats["failed"] += 1
         if is_block and report.when == "call":
@@ -370,7 +400,8 @@ def pytest_terminal_summary(terminalreporter):
     for page, s in sorted(_stats.items()):
         skipped = sum(s["skipped"].values())
         reasons = "; ".join(f"{n} × {r}" for r, n in sorted(s["skipped"].items()))
-        write(f"{page}: {s['blocks']} blocks, {s['passed']} passed, {s['failed']} failed, "
+        scripts = f" (of which {s['scripts']} shown scripts run by a later block)" if s.get("scripts") else ""
+        write(f"{page}: {s['blocks']} blocks, {s['passed']} passed{scripts}, {s['failed']} failed, "
               f"{skipped} skipped{f' ({reasons})' if reasons else ''}, {s['seconds']:.1f} s")
 
 
