@@ -14,8 +14,10 @@ print(f"QAT Keras test accuracy:   {qat_model.evaluate(x_test_f, y_test, verbose
 # --8<-- [start:ranges]
 # Activation ranges are not trained: each step moves them 0.1% of the way to the batch's
 # min/max (an exponential moving average with decay 0.999), starting from [-6, 6].
-ranges = {w.name.split(":")[0]: float(w.numpy()) for w in qat_model.weights if "relu/output_m" in w.name}
-relu_output = keras.Model(float_model.input, float_model.get_layer("relu").output)(x_train_f).numpy()
+ranges = {w.name.split(":")[0]: float(w.numpy())
+          for w in qat_model.weights if "relu/output_m" in w.name}
+relu_layer = keras.Model(float_model.input, float_model.get_layer("relu").output)
+relu_output = relu_layer(x_train_f).numpy()
 print(f"relu output range in the QAT model: [{ranges['quant_relu/output_min']:.2f}, "
       f"{ranges['quant_relu/output_max']:.2f}]")
 print(f"relu output range on the training set: [{relu_output.min():.2f}, {relu_output.max():.2f}]")

@@ -1,7 +1,8 @@
 """The small digits CNN both sections train: built from layers TF-MOT knows how to quantize."""
 
 # --8<-- [start:build]
-x_train_f, x_test_f = x_train.astype(np.float32), x_test.astype(np.float32)  # raw 0..255 pixel values
+# Raw 0..255 pixel values, as float32: the models below take them as they are.
+x_train_f, x_test_f = x_train.astype(np.float32), x_test.astype(np.float32)
 
 
 def build_float_model():

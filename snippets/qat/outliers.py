@@ -10,7 +10,7 @@ def move_channel_to_small_units(model, channel, factor):
     """
     channels = model.get_layer("bn").gamma.shape[0]
     if not factor > 0:
-        raise ValueError(f"factor must be positive (ReLU commutes only with a positive scale), got {factor}")
+        raise ValueError(f"factor must be positive (ReLU commutes only with it), got {factor}")
     if not 0 <= channel < channels:
         raise ValueError(f"channel must be in 0..{channels - 1}, got {channel}")
     copy = keras.models.clone_model(model)

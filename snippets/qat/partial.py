@@ -18,14 +18,20 @@ for layer in partly_quantized.layers:
 
 # --8<-- [start:scales]
 def kernel_storage(tflite_model):
-    """dtype and number of int8 scales of the two kernels (1 = per-tensor, one per output channel)."""
-    kernels = {"conv": (16, 3, 3, 1), "logits": (10, 576)}  # TFLite stores them output-channel first
+    """dtype and number of int8 scales of digits_small's two kernels.
+
+    1 scale = per-tensor; one per output channel = per-channel; none = not quantized.
+    """
+    kernels = {"conv": (16, 3, 3, 1), "logits": (10, 576)}  # TFLite: output channel first
     found = {}
     for tensor in Interpreter(model_content=tflite_model).get_tensor_details():
         for layer, shape in kernels.items():
             if tuple(tensor["shape"]) == shape:
                 scales = len(tensor["quantization_parameters"]["scales"])
-                found[layer] = tensor["dtype"].__name__ + (f", {scales} scale{'s' * (scales > 1)}" if scales else "")
+                dtype = tensor["dtype"].__name__
+                found[layer] = f"{dtype}, {scales} scale{'s' * (scales > 1)}" if scales else dtype
+    if missing := sorted(kernels.keys() - found.keys()):
+        raise ValueError(f"no {missing} kernel of the expected shape: not a digits_small model")
     return found
 
 

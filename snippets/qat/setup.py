@@ -10,6 +10,7 @@ import tensorflow as tf
 import tensorflow_model_optimization as tfmot
 import tf_keras as keras  # the Keras that TF-MOT's wrappers are written for
 
-print("TensorFlow", tf.__version__, "| tf.keras is", tf.keras.__name__.split(".")[0], keras.__version__)
+tf_keras_package = tf.keras.__name__.split(".")[0]  # which package tf.keras resolved to
+print("TensorFlow", tf.__version__, "| tf.keras is", tf_keras_package, keras.__version__)
 print("TF-MOT", tfmot.__version__)
 # --8<-- [end:legacy-keras]

@@ -5,6 +5,7 @@ Builds the ModelServerConfig from --model_name/--model_base_path or parses
 files; validation errors carry TF Serving's wording.
 """
 import logging
+import sys
 
 from google.protobuf import text_format
 from tensorflow_serving.config import model_server_config_pb2
@@ -25,7 +26,10 @@ def read_text_proto(path, message):
                            if isinstance(e, FileNotFoundError) else "%s: %s" % (path, e))
     try:
         text_format.Parse(text, message)
-    except text_format.ParseError:
+    except text_format.ParseError as e:
+        # protobuf's TextFormat parser logs the reason before TF Serving reports the file.
+        sys.stderr.write("[libprotobuf ERROR google/protobuf/text_format.cc:337] Error parsing text-format "
+                         "%s: %s\n" % (message.DESCRIPTOR.full_name, e))
         raise invalid_argument("Invalid protobuf file: '%s'" % path)
     return message
 

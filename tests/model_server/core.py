@@ -283,28 +283,28 @@ class Core:
         spec.version.value = version
 
     def multi_inference(self, request, timeout_ms=0):
-        """multi_inference.cc: same model for all tasks, distinct signatures, one input."""
-        if not request.tasks:
-            raise invalid_argument("Found no tasks in MultiInferenceRequest.")
-        model = request.tasks[0].model_spec.name
-        for t in request.tasks:
-            if t.model_spec.name != model:
-                raise invalid_argument("All ModelSpecs in a MultiInferenceRequest must access the same model name.")
-        spec = request.tasks[0].model_spec
+        """multi_inference_helper.cc: the handle comes from the first task's ModelSpec."""
+        spec = request.tasks[0].model_spec if request.tasks else model_pb2.ModelSpec()
         with self.manager.get_handle(spec) as sv:
             return self.multi_inference_on(sv, request, timeout_ms)
 
     def multi_inference_on(self, sv, request, timeout_ms=0):
-        seen = set()
-        plans = []
+        """multi_inference.cc Infer: per task, in this order, the checks TF Serving makes."""
+        model, seen, plans = "", set(), []
         for t in request.tasks:
+            if not t.model_spec.name:
+                raise invalid_argument("Found ModelSpec with an empty model name.")
+            if not model:
+                model = t.model_spec.name
+            elif model != t.model_spec.name:
+                raise invalid_argument("All ModelSpecs in a MultiInferenceRequest must access the same model name.")
             sname = t.model_spec.signature_name or DEFAULT_SIG
             if sname in seen:
                 raise invalid_argument("Duplicate evaluation of signature: %s" % sname)
             seen.add(sname)
             sig = sv.signatures.get(sname)
             if sig is None:
-                raise invalid_argument("No signature was found with the name: %s" % sname)
+                raise invalid_argument("Requested signature not found in model graph: %s" % sname)
             if t.method_name == CLASSIFY:
                 in_name, outs = self._classify_io(sig)
             elif t.method_name == REGRESS:

@@ -57,11 +57,10 @@ def _b64decode(v):
     s = v["b64"]
     try:
         # absl::Base64Unescape: standard alphabet, padding optional, whitespace not allowed.
-        raw = s.encode("ascii")
-        if b"=" in raw.rstrip(b"="):
+        data = s.encode("ascii").rstrip(b"=")
+        if b"=" in data:
             raise ValueError
-        return base64.b64decode(raw + b"=" * (-len(raw.rstrip(b"=")) % 4 if len(raw.rstrip(b"=")) % 4 else 0),
-                                validate=True) if raw else b""
+        return base64.b64decode(data + b"=" * (-len(data) % 4), validate=True) if data else b""
     except (ValueError, binascii.Error, UnicodeEncodeError):
         raise invalid_argument("Unable to base64 decode")
 
