@@ -66,7 +66,9 @@ def _of_kind(kind: str) -> list[dict]:
 # One pinned image
 # ----------------------------------------------------------------------------------------------
 # An image reference, not a URL (github.com/tensorflow/serving, hub.docker.com/r/tensorflow/serving).
-IMAGE_REF = re.compile(r"(?<![\w./-])tensorflow/serving(?::([\w.-]+))?")
+# Nor an issue reference (tensorflow/serving#1948) or a signature method name
+# (tensorflow/serving/predict, printed by saved_model_cli).
+IMAGE_REF = re.compile(r"(?<![\w./-])tensorflow/serving(?![#/\w-])(?::([\w.-]+))?")
 
 
 def _image_refs():
@@ -93,8 +95,10 @@ def test_every_file_names_the_pinned_tf_serving_image():
 
 
 def test_image_pattern_catches_unpinned_names():
-    text = "FROM tensorflow/serving\nimage: tensorflow/serving:latest\nsee github.com/tensorflow/serving"
-    assert [m.group(0) for m in IMAGE_REF.finditer(text)] == ["tensorflow/serving", "tensorflow/serving:latest"]
+    text = ("FROM tensorflow/serving\nimage: tensorflow/serving:latest\nsee github.com/tensorflow/serving\n"
+            "tensorflow/serving#1948, method tensorflow/serving/predict, `tensorflow/serving` image")
+    assert [m.group(0) for m in IMAGE_REF.finditer(text)] == [
+        "tensorflow/serving", "tensorflow/serving:latest", "tensorflow/serving"]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -383,5 +387,40 @@ def test_the_server_loads_the_dockerfile_layout_and_passes_the_compose_health_ch
         assert subprocess.run(["bash", "-c", script], timeout=10).returncode == 0
         unhealthy = script.replace("/v1/models/digits", "/v1/models/nope")
         assert subprocess.run(["bash", "-c", unhealthy], timeout=10).returncode != 0
+    finally:
+        _stop(process)
+
+
+def test_nginx_reports_a_dead_replica_as_retryable_grpc_unavailable(tmp_path):
+    """With no replica reachable, nginx answers gRPC with grpc-status 14 (UNAVAILABLE, which
+    client retry policies resend) rather than a bare HTTP 502 (final for a gRPC client), and REST
+    with a 502."""
+    import grpc
+    import requests
+
+    nginx = _nginx()
+    cluster = _cluster_module()
+    dead = _free_port()  # nothing listens there
+    rest, grpc_port = _free_port(), _free_port()
+    conf = cluster.render_nginx((DOCKER / "nginx/templates/tfs.conf.template").read_text(), {
+        "TFS_REST_SERVERS": f"server 127.0.0.1:{dead};", "TFS_GRPC_SERVERS": f"server 127.0.0.1:{dead};",
+        "TFS_REST_LISTEN": f"127.0.0.1:{rest}", "TFS_GRPC_LISTEN": f"127.0.0.1:{grpc_port}",
+        "TFS_ACCESS_LOG": tmp_path / "access.log"})
+    (tmp_path / "tfs.conf").write_text(conf)
+    (tmp_path / "nginx.conf").write_text(cluster.NGINX_MAIN.format(d=tmp_path))
+    process = subprocess.Popen([nginx, "-p", str(tmp_path), "-e", str(tmp_path / "error.log"),
+                                "-c", str(tmp_path / "nginx.conf")], stdin=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not cluster._port_open(grpc_port) or not cluster._port_open(rest):
+            assert process.poll() is None and time.monotonic() < deadline, (tmp_path / "error.log").read_text()
+            time.sleep(0.05)
+        with grpc.insecure_channel(f"127.0.0.1:{grpc_port}") as channel:
+            predict = channel.unary_unary("/tensorflow.serving.PredictionService/Predict")
+            with pytest.raises(grpc.RpcError) as failure:
+                predict(b"", timeout=10)
+        assert failure.value.code() == grpc.StatusCode.UNAVAILABLE
+        assert failure.value.details() == "no TF Serving replica answered"
+        assert requests.post(f"http://127.0.0.1:{rest}/v1/models/digits:predict", json={}, timeout=10).status_code == 502
     finally:
         _stop(process)

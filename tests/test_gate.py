@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -10,7 +11,7 @@ import pytest
 
 from tests.gate import backend
 from tests.gate.expand import REPO, expand
-from tests.gate.fences import problems
+from tests.gate.fences import misplaced_marks, problems
 from tests.gate.outputs import mismatch
 from tests.gate.plugin import GateFailure, PageRun
 
@@ -123,7 +124,22 @@ def test_a_block_that_hangs_is_stopped(page_run):
 def test_processes_a_page_leaves_behind_are_found_and_killed():
     run = PageRun(SimpleNamespace(key="gate_selftest", path=Path("gate-selftest.md")))
     run.run("bash", "setsid sleep 300 >/dev/null 2>&1 &", "<f>", 60)
+    from tests.gate.plugin import _tagged_processes
+    deadline = time.monotonic() + 10  # the background process may still be starting
+    while not any("sleep 300" in cmd for _, cmd in _tagged_processes(run.tag)) and time.monotonic() < deadline:
+        time.sleep(0.1)
     leftovers = run.close(keep=False)
     assert any("sleep 300" in leftover for leftover in leftovers), leftovers
-    from tests.gate.plugin import _tagged_processes
     assert _tagged_processes(run.tag) == []
+
+
+def test_a_marker_between_a_block_and_its_output_is_refused():
+    page = ("```python\nprint(1)\n```\n\n<!--pytest.mark.tolerance(rel=0.1)-->\n"
+            "<!--pytest-codeblocks:expected-output-->\n\n```text\n1\n```\n")
+    assert len(misplaced_marks(page)) == 1
+    assert misplaced_marks(page.replace("<!--pytest.mark.tolerance(rel=0.1)-->\n", "")) == []
+
+
+def test_aligned_columns_may_shift_under_a_tolerance():
+    assert mismatch("a      63 |\nb     100 |\n", "a     630 |\nb     100 |\n", {"rel": 10}) is None
+    assert mismatch("a  63\n", "a 630\n") is not None

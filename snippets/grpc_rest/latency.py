@@ -35,12 +35,12 @@ def latency_ms(call, rows, calls):
 
 
 LATENCY = {}  # batch -> [(p50, p99) for REST, REST+gzip, gRPC]
-print(f"{'rows':>4} {'REST p50':>9} {'p99':>6} {'gzip p50':>9} {'p99':>6} {'gRPC p50':>9} {'p99':>6}   (ms)")
+print("rows | REST p50 / p99 | REST+gzip p50 / p99 | gRPC p50 / p99   (ms)")
 for batch, calls in ((1, 200), (32, 100), (256, 40)):
     rows = x_test[:batch]
     results = LATENCY[batch] = [latency_ms(call, rows, calls) for call in
                (rest_call, lambda r: rest_call(r, compress=True), grpc_call)]
-    print(f"{batch:>4}" + "".join(f" {p50:>9.1f} {p99:>6.1f}" for p50, p99 in results))
+    print(f"{batch} | " + " | ".join(f"{p50:.1f} / {p99:.1f}" for p50, p99 in results))
 # --8<-- [end:latency]
 
 # --8<-- [start:latency-verdict]

@@ -76,7 +76,8 @@ def median_ms(function, budget_s=0.05):
 
 
 COSTS = {}  # (batch, payload) -> ms to encode and decode as JSON, JSON+gzip, protobuf
-print(f"{'rows':>4}  {'payload':<14} {'JSON enc+dec':>12} {'gzip enc+dec':>12} {'proto enc+dec':>13}  (ms)")
+# One row per line, " | " between cells: no padding, so a number's width can't shift a column.
+print("rows | payload | JSON | JSON+gzip | protobuf   (ms to encode and decode)")
 for batch in BATCHES:
     for name, rows in PAYLOADS.items():
         rows = rows[:batch]
@@ -87,7 +88,7 @@ for batch in BATCHES:
         cost = COSTS[batch, name] = [median_ms(lambda: rest_body(rows)) + median_ms(lambda: rest_decode(json_body, rows.dtype)),
                 median_ms(lambda: rest_body_gzip(rows)) + median_ms(lambda: rest_decode(gzip_body, rows.dtype)),
                 median_ms(lambda: grpc_body(rows)) + median_ms(lambda: grpc_decode(proto_body))]
-        print(f"{batch:>4}  {name:<14} {cost[0]:>12.2f} {cost[1]:>12.2f} {cost[2]:>13.2f}")
+        print(f"{batch} | {name} | {cost[0]:.2f} | {cost[1]:.2f} | {cost[2]:.2f}")
 # --8<-- [end:times]
 
 # --8<-- [start:verdict]

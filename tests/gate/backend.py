@@ -22,6 +22,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -190,6 +191,7 @@ class CompatibleServerBackend(Backend):
 
     def __init__(self):
         self.processes: list[subprocess.Popen] = []
+        self.watchers: list[tuple[threading.Event, threading.Thread]] = []
 
     def command(self, run: DockerRun, workdir: Path) -> list[str]:
         flags = run.server_flags()
@@ -207,7 +209,9 @@ class CompatibleServerBackend(Backend):
             if flags.get(path_flag):
                 flags[path_flag] = run.host_path(flags[path_flag])
         if flags.get("model_config_file"):
-            flags["model_config_file"] = str(_host_config(run, Path(flags["model_config_file"]), workdir))
+            original = Path(flags["model_config_file"])
+            flags["model_config_file"] = str(_host_config(run, original, workdir))
+            self._follow(run, original, workdir)
         return [sys.executable, "-m", "tests.model_server", *(f"--{k}={v}" for k, v in flags.items())]
 
     def start(self, block_code, workdir):
@@ -226,7 +230,31 @@ class CompatibleServerBackend(Backend):
         _wait_for_ports([p for p in run.ports.values()], alive, "the compatible server")
         return " ".join(shlex.quote(part) for part in command[1:])
 
+    def _follow(self, run: DockerRun, original: Path, workdir: Path) -> None:
+        """Keep the host copy of a models.config in step with the page's edits, so the
+        server's --model_config_file_poll_wait_seconds sees them as the container would."""
+        stop = threading.Event()
+
+        def follow():
+            seen = original.stat().st_mtime_ns
+            while not stop.wait(0.2):
+                try:
+                    now = original.stat().st_mtime_ns
+                    if now != seen:
+                        seen = now
+                        _host_config(run, original, workdir)
+                except (OSError, ValueError):
+                    continue
+
+        thread = threading.Thread(target=follow, daemon=True)
+        thread.start()
+        self.watchers.append((stop, thread))
+
     def stop(self):
+        for stop, thread in self.watchers:
+            stop.set()
+            thread.join(timeout=5)
+        self.watchers.clear()
         for process in self.processes:
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -244,7 +272,10 @@ def _host_config(run: DockerRun, config: Path, workdir: Path) -> Path:
     text = re.sub(r'(base_path\s*:\s*")([^"]+)(")',
                   lambda m: m.group(1) + run.host_path(m.group(2)) + m.group(3), text)
     copy = workdir / f".host-{config.name}"
-    copy.write_text(text)
+    # Replace atomically: the server may be reading the copy while the page edits the original.
+    partial = copy.with_suffix(".partial")
+    partial.write_text(text)
+    partial.replace(copy)
     return copy
 
 

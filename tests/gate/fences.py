@@ -38,3 +38,32 @@ def problems(expanded: str) -> list[str]:
             found.append(f"line {number}: fence '{info or '(no language)'}' is neither run nor data "
                          f"(use one of {sorted(RUN)} to run it, or {sorted(DATA)} for data)")
     return found
+
+
+_MARK = re.compile(r"^\s*<!--[-\s]*pytest\.mark\.")
+_EXPECTED = re.compile(r"^\s*<!--[-\s]*pytest-codeblocks:expected-output")
+
+
+def misplaced_marks(expanded: str) -> list[str]:
+    """A pytest.mark comment between a block and its expected output silently lands on the
+    *next* block (pytest-codeblocks keeps marks for the next fence it reads)."""
+    found, pending, fence = [], None, None
+    for number, line in enumerate(expanded.split("\n"), 1):
+        match = _FENCE.match(line)
+        if match:
+            marks, info = match.group(2), match.group(3).strip()
+            if fence:
+                if marks[0] == fence[0] and len(marks) >= len(fence) and not info:
+                    fence = None
+            else:
+                fence, pending = marks, None
+            continue
+        if fence:
+            continue
+        if _MARK.match(line):
+            pending = number
+        elif _EXPECTED.match(line) and pending:
+            found.append(f"line {pending}: a marker between a block and its expected output applies to the "
+                         f"next block; put it before the block it is for")
+            pending = None
+    return found

@@ -27,7 +27,7 @@ from pytest_codeblocks.main import extract_from_buffer
 from . import backend as backends
 from . import verified
 from .expand import REPO, expand, nav_pages
-from .fences import problems
+from .fences import misplaced_marks, problems
 from .outputs import mismatch
 from .requirements import REQUIREMENTS, missing
 
@@ -80,12 +80,14 @@ class PageRun:
                 (self.workdir / name).symlink_to(REPO / name)
         self.log_path = self.workdir / "kernel.log"
         self.broken: str | None = None
-        self.backend: backends.Backend | None = None
+        # Chosen up front so blocks can say which backend measured them (TF_SERVING_BACKEND).
+        self.backend: backends.Backend | None = backends.choose_backend()
         self.failed = False
         req_r, self._req_w = os.pipe()
         self._rep_r, rep_w = os.pipe()
         env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "DOCS_GATE_TAG": self.tag,
                "PYTHONUNBUFFERED": "1",
+               "TF_SERVING_BACKEND": self.backend.name if self.backend else "none",
                # As in an activated virtualenv: `saved_model_cli`, `python` are the gate's own.
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
         self.log = open(self.log_path, "wb")
@@ -186,7 +188,7 @@ class PageFile(pytest.File):
         self.key = self.path.stem.replace("-", "_")
         self.run_state: PageRun | None = None
         expanded = expand(self.path.read_text())
-        bad = problems(expanded)
+        bad = problems(expanded) + misplaced_marks(expanded)
         if bad:
             raise GateFailure(f"{self.path.name}: untested fences:\n  " + "\n  ".join(bad))
         blocks = extract_from_buffer(io.StringIO(expanded), max_num_lines=100_000)
@@ -281,8 +283,6 @@ class BlockItem(pytest.Item):
             raise GateFailure(f"no later block on the page runs `python {path}`")
 
     def _start_backend(self, page: PageRun):
-        if page.backend is None:
-            page.backend = backends.choose_backend()
         if page.backend is None:
             pytest.skip("no TF Serving backend")
         self.user_properties.append(("gate_backend", page.backend.name))

@@ -133,7 +133,9 @@ class BatchScheduler:
                     parts.append(np.repeat(parts[0][:1], padded - total, axis=0))
                 merged.append(np.concatenate(parts, axis=0) if len(parts) > 1 else parts[0])
             metrics.inc(metrics.wrapped_run_count)
-            metrics.observe(metrics.batch_size, padded, q.sig)
+            # batching_session.cc MergeInputTensors records these before running the merged batch.
+            metrics.observe(metrics.padding_size, padded - total, str(padded))
+            metrics.observe(metrics.processed_batch_size, padded)
             outs = q.servable.run(q.feed_names, merged, q.fetch_names, q.timeout_ms)
             off = 0
             for t in batch:
@@ -171,6 +173,8 @@ class _ServableBatcher:
         if len(sizes) != 1:
             raise invalid_argument("Batching Run() input tensors must have equal 0th-dimension size")
         size = sizes.pop()
+        for v in feed_values:  # batching_session.cc ComputeInputSize: one sample per input tensor
+            metrics.observe(metrics.input_batch_size, v.shape[0])
         if size > self.sched.max_batch:
             raise invalid_argument("Task size %d is larger than maximum input batch size %d"
                                    % (size, self.sched.max_batch))

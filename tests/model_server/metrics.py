@@ -9,7 +9,8 @@ import threading
 
 # util.cc: request latency buckets 10 * 1.8^i, 33 buckets (µs).
 LATENCY_BUCKETS = [10 * 1.8 ** i for i in range(33)]
-BATCH_SIZE_BUCKETS = [2 ** i for i in range(15)]
+# batching_util.h: Buckets::Exponential(1, 2, 14), i.e. 1 .. 8192, then +Inf.
+BATCH_SIZE_BUCKETS = [2 ** i for i in range(14)]
 
 
 class Counter:
@@ -51,8 +52,12 @@ request_latency = _reg(Histogram(":tensorflow:serving:request_latency", ("model_
 runtime_latency = _reg(Histogram(":tensorflow:serving:runtime_latency", ("model_name", "API", "runtime"),
                                  LATENCY_BUCKETS))
 wrapped_run_count = _reg(Counter(":tensorflow:serving:batching_session:wrapped_run_count", ()))
-batch_size = _reg(Histogram(":tensorflow:serving:batching_session:batch_size", ("signature",), BATCH_SIZE_BUCKETS))
-processed_batch_size = _reg(Counter(":tensorflow:serving:batching_session:processed_batch_count", ()))
+# batching/batching_util.h RecordInputBatchSize / RecordProcessedBatchSize / RecordPaddingSize.
+input_batch_size = _reg(Histogram(":tensorflow:serving:batching_session:input_batch_size", (), BATCH_SIZE_BUCKETS))
+processed_batch_size = _reg(Histogram(":tensorflow:serving:batching_session:processed_batch_size", (),
+                                      BATCH_SIZE_BUCKETS))
+padding_size = _reg(Histogram(":tensorflow:serving:batching_session:padding_size", ("execution_batch_size",),
+                              BATCH_SIZE_BUCKETS))
 
 
 def record_request(model_name, code_name):
