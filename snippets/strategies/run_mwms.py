@@ -7,6 +7,7 @@ cluster = make_cluster(worker=2)
 env = {
     "STOP_AT_EPOCH": "3",  # both workers stop when epoch 3 is about to start
     "TF_CPP_VMODULE": "collective_param_resolver_local=1",  # log which all-reduce runs
+    "TF_CPP_MIN_LOG_LEVEL": "0",  # ... which a quieter log level set elsewhere would hide
 }
 with stopping([]) as workers:
     for index in range(2):

@@ -32,6 +32,9 @@ from .outputs import mismatch
 from .requirements import REQUIREMENTS, missing
 
 DEFAULT_BLOCK_TIMEOUT_S = 300
+# The environment as the gate started, before any test module changed os.environ: a page
+# must not inherit settings another test made for itself (e.g. TF_CPP_MIN_LOG_LEVEL).
+BASE_ENV = dict(os.environ)
 # What a page's working directory links to, so blocks run as from the repo root.
 LINKED = ("snippets", "docker")
 SECTION_MARKER = re.compile(r"-{1,}8<-{1,}\s+\[(?:start|end):[a-z][-_0-9a-z]*\]")
@@ -85,11 +88,11 @@ class PageRun:
         self.failed = False
         req_r, self._req_w = os.pipe()
         self._rep_r, rep_w = os.pipe()
-        env = {**os.environ, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "DOCS_GATE_TAG": self.tag,
+        env = {**BASE_ENV, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "DOCS_GATE_TAG": self.tag,
                "PYTHONUNBUFFERED": "1",
                "TF_SERVING_BACKEND": self.backend.name if self.backend else "none",
                # As in an activated virtualenv: `saved_model_cli`, `python` are the gate's own.
-               "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+               "PATH": f"{Path(sys.executable).parent}{os.pathsep}{BASE_ENV.get('PATH', '')}"}
         self.log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-c", KERNEL_BOOT, str(REPO / "tests" / "gate" / "kernel.py"),
