@@ -16,7 +16,9 @@ from pathlib import Path
 FEATURES = {
     "code blocks": r"<pre[ >]",
     "content tabs": r'class="tabbed-set',
-    "admonitions": r'class="admonition',
+    "admonitions": r'<div class="admonition',
+    "gate figures": r'<figure class="gate-figure',
+    "verified notes": r'Verified by the gate|Not verified in this build',
     "tables": r"<table",
     "headings": r"<h[1-6][ >]",
     "images": r"<img ",
@@ -35,6 +37,12 @@ def page_features(html: str) -> dict[str, int]:
 
 def compare(mkdocs: Path, zensical: Path) -> list[str]:
     notes = []
+    hooked = lambda html: "Verified by the gate" in html or "Not verified in this build" in html  # noqa: E731
+    index_m, index_z = (mkdocs / "index.html").read_text(), (zensical / "index.html").read_text()
+    if hooked(index_m) and not hooked(index_z):
+        notes.append("Zensical does not run mkdocs.yml's `hooks:` (tests/gate/verified_hook.py): its pages lack "
+                     "the 'Verified by the gate' note and the figures the gate's run drew; the counts below "
+                     "that differ by these are that.")
     for page in sorted(mkdocs.rglob("index.html")):
         rel = page.relative_to(mkdocs)
         other = zensical / rel
