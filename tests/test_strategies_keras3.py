@@ -26,11 +26,8 @@ import keras
 x, y = np.ones((64, 4), "float32"), np.ones((64, 2), "float32")
 """
 
-MWMS_WORKER = KERAS3_PREAMBLE + """
-strategy = tf.distribute.MultiWorkerMirroredStrategy()
-with strategy.scope():
-    model = keras.Sequential([keras.Input((4,), name="x"), keras.layers.Dense(2)])
-    model.compile(optimizer="sgd", loss="mse")
+# Both scripts end the same way: fit, and report how it ended.
+FIT_AND_REPORT = """
 try:
     model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(8).repeat(),
               epochs=1, steps_per_epoch=2, verbose=0)
@@ -39,19 +36,20 @@ except ValueError as error:
     print("[keras3] ValueError:", " ".join(str(error).split()), flush=True)
 """
 
+MWMS_WORKER = KERAS3_PREAMBLE + """
+strategy = tf.distribute.MultiWorkerMirroredStrategy()
+with strategy.scope():
+    model = keras.Sequential([keras.Input((4,), name="x"), keras.layers.Dense(2)])
+    model.compile(optimizer="sgd", loss="mse")
+""" + FIT_AND_REPORT
+
 PS_COORDINATOR = KERAS3_PREAMBLE + """
 resolver = tf.distribute.cluster_resolver.TFConfigClusterResolver()
 strategy = tf.distribute.ParameterServerStrategy(resolver)
 with strategy.scope():
     model = keras.Sequential([keras.Input((4,), name="x"), keras.layers.Dense(2)])
     model.compile(optimizer="sgd", loss="mse")
-try:
-    model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(8).repeat(),
-              epochs=1, steps_per_epoch=2, verbose=0)
-    print("[keras3] fit ok", flush=True)
-except ValueError as error:
-    print("[keras3] ValueError:", " ".join(str(error).split()), flush=True)
-"""
+""" + FIT_AND_REPORT
 
 
 @pytest.fixture

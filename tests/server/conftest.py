@@ -170,37 +170,32 @@ def pytest_runtest_makereport(item, call):
 
 
 
-@pytest.fixture
-def prediction_stub_for():
-    """``prediction_stub_for(server)`` -> PredictionService stub on that server's gRPC port."""
-    import grpc  # noqa: PLC0415
-    from tensorflow_serving.apis import prediction_service_pb2_grpc  # noqa: PLC0415
+def _stubs(service: str, stub: str):
+    """Yield ``make(server)`` -> a ``stub`` of tensorflow_serving.apis.``service`` on that server."""
+    import importlib  # noqa: PLC0415
 
+    import grpc  # noqa: PLC0415
+
+    module = importlib.import_module(f"tensorflow_serving.apis.{service}")
     channels = []
 
     def make(srv):
         ch = grpc.insecure_channel(srv.grpc_target)
         channels.append(ch)
-        return prediction_service_pb2_grpc.PredictionServiceStub(ch)
+        return getattr(module, stub)(ch)
 
     yield make
     for ch in channels:
         ch.close()
+
+
+@pytest.fixture
+def prediction_stub_for():
+    """``prediction_stub_for(server)`` -> PredictionService stub on that server's gRPC port."""
+    yield from _stubs("prediction_service_pb2_grpc", "PredictionServiceStub")
 
 
 @pytest.fixture
 def model_stub_for():
     """``model_stub_for(server)`` -> ModelService stub on that server's gRPC port."""
-    import grpc  # noqa: PLC0415
-    from tensorflow_serving.apis import model_service_pb2_grpc  # noqa: PLC0415
-
-    channels = []
-
-    def make(srv):
-        ch = grpc.insecure_channel(srv.grpc_target)
-        channels.append(ch)
-        return model_service_pb2_grpc.ModelServiceStub(ch)
-
-    yield make
-    for ch in channels:
-        ch.close()
+    yield from _stubs("model_service_pb2_grpc", "ModelServiceStub")
