@@ -31,16 +31,18 @@ def latency_ms(call, rows, calls):
         start = time.perf_counter()
         call(rows)
         times.append(time.perf_counter() - start)
-    return np.percentile(times, 50) * 1000, np.percentile(times, 99) * 1000
+    # p90, not p99: with 40 to 200 calls a cell, p99 is the slowest call or two, which on a
+    # shared machine measures the machine, not the protocol.
+    return np.percentile(times, 50) * 1000, np.percentile(times, 90) * 1000
 
 
-LATENCY = {}  # batch -> [(p50, p99) for REST, REST+gzip, gRPC]
-print("rows | REST p50 / p99 | REST+gzip p50 / p99 | gRPC p50 / p99   (ms)")
+LATENCY = {}  # batch -> [(p50, p90) for REST, REST+gzip, gRPC]
+print("rows | REST p50 / p90 | REST+gzip p50 / p90 | gRPC p50 / p90   (ms)")
 for batch, calls in ((1, 200), (32, 100), (256, 40)):
     rows = x_test[:batch]
     results = LATENCY[batch] = [latency_ms(call, rows, calls) for call in
                (rest_call, lambda r: rest_call(r, compress=True), grpc_call)]
-    print(f"{batch} | " + " | ".join(f"{p50:.1f} / {p99:.1f}" for p50, p99 in results))
+    print(f"{batch} | " + " | ".join(f"{p50:.1f} / {p90:.1f}" for p50, p90 in results))
 # --8<-- [end:latency]
 
 # --8<-- [start:latency-verdict]

@@ -299,12 +299,14 @@ class BlockItem(pytest.Item):
     def _check_output(self, stdout: str):
         tolerance_mark = self.get_closest_marker("tolerance")
         tolerance = dict(tolerance_mark.kwargs) if tolerance_mark else None
+        if self.config.getoption("--update-outputs"):
+            # Rewrite whenever the text differs, also within tolerance: the page then shows this run.
+            if mismatch(self.block.expected_output, stdout) is not None:
+                _rewrite_expected_output(self.parent.path, self.expected_index, stdout)
+            return
         problem = mismatch(self.block.expected_output, stdout, tolerance,
                            self.block.expected_output_ignore_whitespace)
         if problem is None:
-            return
-        if self.config.getoption("--update-outputs"):
-            _rewrite_expected_output(self.parent.path, self.expected_index, stdout)
             return
         self.parent.page_run().failed = True
         raise GateFailure(f"{problem}\n--- the page shows ---\n{self.block.expected_output}"

@@ -213,4 +213,8 @@ def test_unknown_flag_space_form_rest_off_and_sigterm(flag_processes, prediction
     srv.proc.send_signal(signal.SIGTERM)
     srv.wait_exit(30.0)
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        # As a restarted server binds (SO_REUSEADDR): connections the old one closed may sit in
+        # TIME_WAIT, which does not hold the port.
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         s.bind(("127.0.0.1", srv.grpc_port))  # raises if still held
+        s.listen()
