@@ -96,7 +96,7 @@ def test_a_block_that_is_not_docker_run_of_tf_serving_is_refused(tmp_path):
 
 @pytest.fixture
 def page_run():
-    fake_page = SimpleNamespace(key="gate_selftest", path=Path("gate-selftest.md"))
+    fake_page = SimpleNamespace(key="gate_selftest", path=Path("gate-selftest.md"), fixed_ports=False)
     run = PageRun(fake_page)
     yield run
     run.close(keep=False)
@@ -122,7 +122,7 @@ def test_a_block_that_hangs_is_stopped(page_run):
 
 
 def test_processes_a_page_leaves_behind_are_found_and_killed():
-    run = PageRun(SimpleNamespace(key="gate_selftest", path=Path("gate-selftest.md")))
+    run = PageRun(SimpleNamespace(key="gate_selftest", path=Path("gate-selftest.md"), fixed_ports=False))
     run.run("bash", "setsid sleep 300 >/dev/null 2>&1 &", "<f>", 60)
     from tests.gate.plugin import _tagged_processes
     deadline = time.monotonic() + 10  # the background process may still be starting

@@ -6,6 +6,7 @@ temporary working directory, so one page never sees another's TensorFlow setting
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import os
@@ -38,6 +39,8 @@ BASE_ENV = dict(os.environ)
 # What a page's working directory links to, so blocks run as from the repo root.
 LINKED = ("snippets", "docker")
 SECTION_MARKER = re.compile(r"-{1,}8<-{1,}\s+\[(?:start|end):[a-z][-_0-9a-z]*\]")
+# A load run's result line; the summary repeats it, with its counts, under the page.
+LOAD_RUN = re.compile(r"\b\d+ requests\b.*\b\d+ failed\b")
 KERNEL_BOOT = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
 
 
@@ -82,6 +85,11 @@ class PageRun:
             if (REPO / name).exists():
                 (self.workdir / name).symlink_to(REPO / name)
         self.log_path = self.workdir / "kernel.log"
+        self.port_lock = None
+        if page.fixed_ports:
+            # One page at a time on the fixed ports, also across pytest-xdist workers.
+            self.port_lock = open(Path(tempfile.gettempdir()) / "docs-gate-fixed-ports.lock", "w")
+            fcntl.flock(self.port_lock, fcntl.LOCK_EX)
         self.broken: str | None = None
         # Chosen up front so blocks can say which backend measured them (TF_SERVING_BACKEND).
         self.backend: backends.Backend | None = backends.choose_backend()
@@ -163,6 +171,8 @@ class PageRun:
         os.close(self._req_w)
         self._replies.close()
         self.log.close()
+        if self.port_lock:
+            self.port_lock.close()  # releases the lock
         if not keep and not self.failed:
             shutil.rmtree(self.workdir, ignore_errors=True)
         return [f"pid {pid}: {cmd}" for pid, cmd in leftovers]
@@ -195,6 +205,8 @@ class PageFile(pytest.File):
         if bad:
             raise GateFailure(f"{self.path.name}: untested fences:\n  " + "\n  ".join(bad))
         blocks = extract_from_buffer(io.StringIO(expanded), max_num_lines=100_000)
+        # Pages on the reader's fixed ports (TF Serving's 8500/8501, nginx) run one at a time.
+        self.fixed_ports = "pytest.mark.tf_serving" in expanded or "pytest.mark.requires_nginx" in expanded
         self.gate_blocks = []
         output_index = 0
         number = 0
@@ -265,6 +277,9 @@ class BlockItem(pytest.Item):
             page.failed = True
             page.broken = f"{self.name} failed"
             raise GateFailure(f"{reply['error']}\n--- stdout ---\n{reply['stdout'][-3000:]}")
+        for line in reply["stdout"].splitlines():
+            if LOAD_RUN.search(line):  # e.g. "rolling upgrade: 812 requests (REST and gRPC), 0 failed"
+                self.user_properties.append(("gate_load", line.strip()))
         if block.expected_output is not None:
             self._check_output(reply["stdout"])
 
@@ -378,6 +393,9 @@ def pytest_runtest_logreport(report):
     stats["seconds"] += report.duration
     if props.get("gate_backend"):
         stats["backend"] = props["gate_backend"]
+    for name, value in report.user_properties:
+        if name == "gate_load" and report.when == "call":
+            stats.setdefault("load_runs", []).append(value)
     is_block = "teardown: no process left" not in report.nodeid
     if report.when == "call" and report.passed and is_block:
         stats["blocks"] += 1
@@ -408,6 +426,8 @@ def pytest_terminal_summary(terminalreporter):
         scripts = f" (of which {s['scripts']} shown scripts run by a later block)" if s.get("scripts") else ""
         write(f"{page}: {s['blocks']} blocks, {s['passed']} passed{scripts}, {s['failed']} failed, "
               f"{skipped} skipped{f' ({reasons})' if reasons else ''}, {s['seconds']:.1f} s")
+        for run in s.get("load_runs", []):
+            write(f"    load run: {run}")
 
 
 def pytest_sessionfinish(session):
