@@ -1,4 +1,7 @@
-"""Build the site (MkDocs or Zensical) into a folder and serve it on 127.0.0.1."""
+"""Build the site (MkDocs or Zensical) into a folder and serve it on 127.0.0.1.
+
+Usage: python -m tests.browser.site_server {mkdocs,zensical} OUT_DIR  (build only)
+"""
 
 from __future__ import annotations
 
@@ -18,28 +21,30 @@ ZENSICAL_CONFIG = "INHERIT: mkdocs.yml\nsite_dir: {site_dir}\n"
 
 
 def build(builder: str, out: Path) -> Path:
+    """Build the site with MkDocs or Zensical into ``out`` (replaced if it exists)."""
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     if builder == "mkdocs":
-        command = [sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)]
-    else:
-        # Zensical reads mkdocs.yml; a two-line config inherits it and only moves the output.
-        # Zensical only writes inside the project, so build there and move the result out.
-        config = REPO / f".zensical-{os.getpid()}.yml"
-        inside = REPO / f".site-zensical-{os.getpid()}"
-        config.write_text(ZENSICAL_CONFIG.format(site_dir=inside.name))
-        command = [str(Path(sys.executable).parent / "zensical"), "build", "--strict", "-f", str(config)]
-    result = None
+        _run([sys.executable, "-m", "mkdocs", "build", "--strict", "-d", str(out)], env, builder)
+        return out
+    # Zensical reads mkdocs.yml: a two-line config inherits it and only moves the output,
+    # inside the project (Zensical writes nowhere else); the result is then moved to ``out``.
+    config = REPO / f".zensical-{os.getpid()}.yml"
+    inside = REPO / f".site-zensical-{os.getpid()}"
+    config.write_text(ZENSICAL_CONFIG.format(site_dir=inside.name))
     try:
-        result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
+        _run([str(Path(sys.executable).parent / "zensical"), "build", "--strict", "-f", str(config)], env, builder)
+        shutil.rmtree(out, ignore_errors=True)
+        shutil.move(str(inside), str(out))
     finally:
-        if builder != "mkdocs":
-            config.unlink(missing_ok=True)
-            if result.returncode == 0:
-                shutil.move(str(inside), str(out))
-            shutil.rmtree(inside, ignore_errors=True)
+        config.unlink(missing_ok=True)
+        shutil.rmtree(inside, ignore_errors=True)
+    return out
+
+
+def _run(command: list[str], env: dict, builder: str) -> None:
+    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env=env, timeout=300)
     if result.returncode != 0:
         raise RuntimeError(f"{builder} build failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
-    return out
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):
@@ -59,3 +64,7 @@ def serve(directory: Path):
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+if __name__ == "__main__":
+    build(sys.argv[1], Path(sys.argv[2]).resolve())
