@@ -10,7 +10,8 @@ import nox
 
 PYTHON = "3.11"
 CONSTRAINTS = ("-c", "requirements/constraints.txt")
-# uv installs TensorFlow in seconds; plain virtualenv + pip works too, only slower.
+# uv installs TensorFlow in seconds when it is on PATH; without it nox uses virtualenv + pip,
+# which is what the README promises (`nox -s lock` checks that pip installs the lock).
 nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["snippets"]
 nox.options.reuse_existing_virtualenvs = True
@@ -30,7 +31,7 @@ def build(session: nox.Session) -> None:
     """Build the static site for hosting: a missing snippet, link or anchor fails it."""
     _install(session, "requirements/docs.in")
     session.run("mkdocs", "build", "--strict", *session.posargs, env=QUIET)
-    session.run("python", "-m", "tests.site_weight", "site")
+    session.run("python", "-m", "docs_site.page_weight", "site")
 
 
 @nox.session(python=PYTHON)
@@ -59,6 +60,9 @@ def snippets(session: nox.Session) -> None:
     """
     _install(session, "requirements/gate.in")
     session.run("python", "-m", "pytest", *session.posargs)
+    if not session.posargs:
+        # The whole gate includes checkov's verdict on docker/, in an environment of its own.
+        session.notify("deploy_lint")
 
 
 @nox.session(python=PYTHON)
@@ -69,8 +73,30 @@ def bench(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """The compatible server's fuzz suite at ten times the gate's examples, 20,000 deadline calls."""
+    _install(session, "requirements/gate.in")
+    session.run("python", "-m", "pytest", "tests/server/test_fuzz.py", "-s", *session.posargs,
+                env={"SERVER_FUZZ_SCALE": "10"})
+
+
+@nox.session(python=PYTHON)
+def deploy_lint(session: nox.Session) -> None:
+    """checkov and hadolint on docker/, plus the project's rules (tests/test_deploy_policy.py).
+    Its own environment: checkov pins termcolor<2.4, the TensorFlow stack needs termcolor 3."""
+    session.install("-r", "requirements/deploy-lint.txt")
+    session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "--confcutdir", "tests",
+                "tests/test_deploy_policy.py", *session.posargs)
+
+
+@nox.session(python=PYTHON)
 def lock(session: nox.Session) -> None:
-    """Re-resolve requirements/*.in to their newest versions into requirements/constraints.txt."""
-    session.install("uv")
+    """Re-resolve requirements/*.in to their newest versions into requirements/constraints.txt,
+    then prove that pip, which the README promises is enough, installs every pin on Python 3.11."""
+    session.install("uv", "pip")  # pip too: a uv-made environment has none
     session.run("uv", "pip", "compile", "--python-version", PYTHON, "--custom-compile-command", "nox -s lock",
                 "--output-file", "requirements/constraints.txt", *LOCKED)
+    # uv ignores an upper bound in a dependency's Requires-Python (backports-strenum 1.3.1 says
+    # <3.11); pip refuses such a pin. Pin an older release in requirements/*.in when this fails.
+    session.run("python", "-m", "pip", "install", "--dry-run", "--quiet", "--ignore-installed", "--no-deps",
+                "-r", "requirements/constraints.txt")

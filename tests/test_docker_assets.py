@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.gate.backend import TF_SERVING_IMAGE
+from tests.gate.backend import TF_SERVING_IMAGE, TF_SERVING_TAG, pinned_image
 from tests.gate.requirements import missing
 
 REPO = Path(__file__).resolve().parents[1]
@@ -68,12 +68,14 @@ def _of_kind(kind: str) -> list[dict]:
 # An image reference, not a URL (github.com/tensorflow/serving, hub.docker.com/r/tensorflow/serving).
 # Nor an issue reference (tensorflow/serving#1948) or a signature method name
 # (tensorflow/serving/predict, printed by saved_model_cli).
-IMAGE_REF = re.compile(r"(?<![\w./-])tensorflow/serving(?![#/\w-])(?::([\w.-]+))?")
+IMAGE_REF = re.compile(r"(?<![\w./-])tensorflow/serving(?![#/\w-])(?::([\w.-]+))?(?:@sha256:[0-9a-f]{64})?")
 
 
 def _image_refs():
-    for folder in ("docs", "snippets", "docker"):
+    for folder in ("docs", "snippets", "docker", "tests", ".github"):
         for path in sorted((REPO / folder).rglob("*")):
+            if path.suffix in (".pyc", ".pb") or "variables" in path.parts:
+                continue
             if path.is_file() and "__pycache__" not in path.parts:
                 text = path.read_text(errors="replace")
                 for match in IMAGE_REF.finditer(text):
@@ -83,22 +85,58 @@ def _image_refs():
 
 def test_every_file_names_the_pinned_tf_serving_image():
     refs = list(_image_refs())
-    # `tensorflow/serving:TAG` is a placeholder in prose (contributing.md), not a tag.
+    # `tensorflow/serving:TAG` is a placeholder in prose (contributing.md), not a tag. Pages may
+    # name the tag without the digest docker/.env may add.
+    placeholders = ("tensorflow/serving:TAG", "tensorflow/serving:X.Y.Z")
     wrong = [f"{where}: {match.group(0)}" for where, match in refs
-             if match.group(0) not in (TF_SERVING_IMAGE, "tensorflow/serving:TAG")]
-    assert not wrong, f"name the image as {TF_SERVING_IMAGE} (tests/gate/backend.py TF_SERVING_IMAGE):\n" + \
-        "\n".join(wrong)
-    # The deployment files do name it.
+             if match.group(0) not in (TF_SERVING_IMAGE, TF_SERVING_TAG, *placeholders)
+             # Code and prose in tests/ and .github/ may name the project without a tag.
+             and not (where.startswith(("tests/", ".github/")) and match.group(1) is None)
+             # these two feed wrong tags to their checks on purpose
+             and not where.startswith(("tests/test_docker_assets.py", "tests/test_workflows.py"))]
+    assert not wrong, (f"docker/.env pins {TF_SERVING_IMAGE}; these name another image "
+                       f"(sed -i 's#OLD#{TF_SERVING_TAG}#' FILE):\n" + "\n".join(wrong))
     named = {where.split(":")[0] for where, _ in refs}
-    for path in ("docker/Dockerfile", "docker/compose.yaml", "docker/k8s/deployment.yaml"):
-        assert path in named, f"{path} does not name {TF_SERVING_IMAGE}"
+    assert "docker/.env" in named
+    # The base image of the baked image is the pinned one, digest included.
+    assert _dockerfile()["FROM"] == [[TF_SERVING_IMAGE]]
+
+
+def test_compose_takes_the_images_from_the_env_file(tmp_path):
+    """compose.yaml names no image itself: ${TFS_IMAGE} and ${NGINX_IMAGE} come from docker/.env,
+    and interpolating them as compose does gives the pinned images."""
+    text = (DOCKER / "compose.yaml").read_text()
+    assert not IMAGE_REF.search(text) and "nginx:1" not in text
+    images = {svc["image"] for svc in _compose()["services"].values()}
+    assert {_interpolate(i, DOCKER / ".env") for i in images} == {TF_SERVING_IMAGE, pinned_image("NGINX_IMAGE")}
+    # Counter-check: an env file without the variable is an error, as compose's ${VAR:?} is.
+    empty = tmp_path / ".env"
+    empty.write_text("OTHER=1\n")
+    with pytest.raises(KeyError):
+        _interpolate("${TFS_IMAGE:?x}", empty)
+
+
+def _interpolate(value: str, env_file: Path) -> str:
+    """Compose's ${VAR} / ${VAR:?message} interpolation of one string, from an env file."""
+    return re.sub(r"\$\{(\w+)(?::\?[^}]*)?\}", lambda m: pinned_image(m.group(1), env_file), value)
 
 
 def test_image_pattern_catches_unpinned_names():
+    digest = "@sha256:" + "ab" * 32
     text = ("FROM tensorflow/serving\nimage: tensorflow/serving:latest\nsee github.com/tensorflow/serving\n"
-            "tensorflow/serving#1948, method tensorflow/serving/predict, `tensorflow/serving` image")
+            "tensorflow/serving#1948, method tensorflow/serving/predict, `tensorflow/serving` image\n"
+            f"FROM tensorflow/serving:9.9.9{digest}")
     assert [m.group(0) for m in IMAGE_REF.finditer(text)] == [
-        "tensorflow/serving", "tensorflow/serving:latest", "tensorflow/serving"]
+        "tensorflow/serving", "tensorflow/serving:latest", "tensorflow/serving",
+        f"tensorflow/serving:9.9.9{digest}"]
+
+
+def test_pinned_image_is_read_from_the_env_file(tmp_path):
+    env = tmp_path / ".env"
+    env.write_text("# comment\nTFS_IMAGE=tensorflow/serving:9.9.9@sha256:" + "0" * 64 + "\n")
+    assert pinned_image("TFS_IMAGE", env).endswith("0" * 64)
+    with pytest.raises(KeyError, match="NGINX_IMAGE"):
+        pinned_image("NGINX_IMAGE", env)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -139,7 +177,8 @@ def test_kubernetes_validator_rejects_a_broken_manifest(tmp_path):
 # The files agree with each other
 # ----------------------------------------------------------------------------------------------
 def _tfs_services(compose: dict) -> dict:
-    return {name: svc for name, svc in compose["services"].items() if svc.get("image") == TF_SERVING_IMAGE}
+    return {name: svc for name, svc in compose["services"].items()
+            if _interpolate(svc.get("image", ""), DOCKER / ".env") == TF_SERVING_IMAGE}
 
 
 def test_compose_runs_three_identical_replicas_behind_nginx():
@@ -157,8 +196,9 @@ def test_compose_runs_three_identical_replicas_behind_nginx():
     for name, svc in replicas.items():
         assert "ports" not in svc, f"{name}: only nginx publishes ports"
         assert nginx["depends_on"][name] == {"condition": "service_healthy"}
-        health = " ".join(svc["healthcheck"]["test"])
-        assert "/v1/models/digits" in health and "AVAILABLE" in health
+        assert svc["healthcheck"]["test"] == ["CMD", "bash", "/config/bin/tfs-ready.sh", "digits"]
+        assert svc["entrypoint"] == ["bash", "/config/bin/tfs-entrypoint.sh"]
+        assert "./bin:/config/bin:ro" in svc["volumes"]
     for flag in ("--batching_parameters_file=/config/batching.config",
                  "--monitoring_config_file=/config/monitoring.config"):
         assert flag in command
@@ -172,8 +212,10 @@ def test_nginx_environment_fills_every_template_variable():
     given = {k for k in env if re.match(env["NGINX_ENVSUBST_FILTER"], k)}
     assert variables == given
     upstreams = {f"tfs-{i}" for i in (1, 2, 3)}
-    assert set(re.findall(r"server (tfs-\d):8501;", env["TFS_REST_SERVERS"])) == upstreams
-    assert set(re.findall(r"server (tfs-\d):8500;", env["TFS_GRPC_SERVERS"])) == upstreams
+    for key, port in (("TFS_REST_SERVERS", 8501), ("TFS_GRPC_SERVERS", 8500)):
+        # Names re-resolved through Docker's DNS (finding: resolved once at start).
+        assert set(re.findall(rf"server (tfs-\d):{port} resolve;", env[key])) == upstreams, env[key]
+        assert "resolver 127.0.0.11 valid=10s;" in env[key]
     with pytest.raises(KeyError, match="TFS_ACCESS_LOG"):
         cluster.render_nginx(template, {k: "x" for k in given - {"TFS_ACCESS_LOG"}})
 
@@ -189,16 +231,22 @@ def test_models_config_is_what_the_pages_and_probes_expect():
     assert "--allow_version_labels_for_unavailable_models=true" in next(iter(_tfs_services(_compose()).values()))["command"]
 
 
+def _built_image_tag() -> str:
+    """The tag docker/Dockerfile's documented build gives its image (`docker build ... -t TAG .`)."""
+    [tag] = re.findall(r"docker build -f docker/Dockerfile -t (\S+) \.", (DOCKER / "Dockerfile").read_text())
+    return tag
+
+
 def test_kubernetes_deployment_is_production_shaped():
     deployment = _of_kind("Deployment")[0]
     pod = deployment["spec"]["template"]
     container = pod["spec"]["containers"][0]
-    assert container["image"] == TF_SERVING_IMAGE
-    assert deployment["spec"]["replicas"] >= 2
+    # The image docker/Dockerfile builds (models baked in on the pinned TF Serving image).
+    assert container["image"] == _built_image_tag()
     # The same TF Serving flags as the compose replicas (plus Kubernetes-only ones).
     compose_flags = next(iter(_tfs_services(_compose()).values()))["command"]
     assert set(compose_flags) <= set(container["args"]), set(compose_flags) - set(container["args"])
-    assert container["readinessProbe"]["httpGet"]["path"] == "/v1/models/digits"
+    assert container["readinessProbe"]["exec"]["command"][0] == "/usr/local/bin/tfs-ready"
     assert container["livenessProbe"]["grpc"]["port"] == 8500
     assert "--enable_grpc_healthcheck_service=true" in container["args"]
     for kind in ("requests", "limits"):
@@ -207,7 +255,10 @@ def test_kubernetes_deployment_is_production_shaped():
     assert pod["spec"]["securityContext"]["runAsUser"] != 0
     assert container["securityContext"]["allowPrivilegeEscalation"] is False
     mounts = {m["mountPath"]: m for m in container["volumeMounts"]}
-    assert mounts["/models"]["readOnly"] and mounts["/config"]["readOnly"]
+    assert mounts["/config"]["readOnly"]
+    # Replicas on different nodes where the cluster has several.
+    keys = {c["topologyKey"] for c in pod["spec"]["topologySpreadConstraints"]}
+    assert "kubernetes.io/hostname" in keys
 
 
 def test_services_and_autoscaler_point_at_the_deployment():
@@ -219,6 +270,10 @@ def test_services_and_autoscaler_point_at_the_deployment():
     headless = [svc for svc in services.values() if svc["spec"].get("clusterIP") == "None"]
     assert len(headless) == 1 and [p["port"] for p in headless[0]["spec"]["ports"]] == [8500], \
         "gRPC needs a headless Service so clients can balance per call"
+    # ...and only there: a ClusterIP gRPC port would pin each client's calls to one pod.
+    for svc in services.values():
+        if svc["spec"].get("clusterIP") != "None":
+            assert 8500 not in [p["port"] for p in svc["spec"]["ports"]], svc["metadata"]["name"]
     hpa = _of_kind("HorizontalPodAutoscaler")[0]
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment",
                                              "name": deployment["metadata"]["name"]}
@@ -243,6 +298,10 @@ def _render_compose_nginx(tmp_path: Path) -> Path:
     env = dict(_compose()["services"]["nginx"]["environment"])
     for key in ("TFS_REST_SERVERS", "TFS_GRPC_SERVERS"):
         env[key] = re.sub(r"tfs-\d", "127.0.0.1", env[key])
+        if _nginx_version() < (1, 27, 3):
+            # The image's nginx (1.28) re-resolves names (`resolver` in an upstream, `server ...
+            # resolve`: 1.27.3+); this machine's older nginx checks everything else.
+            env[key] = re.sub(r"resolver [^;]*;|(?<=:\d{4}) resolve", "", env[key])
     env["TFS_REST_LISTEN"] = f"127.0.0.1:{_free_port()}"
     env["TFS_GRPC_LISTEN"] = f"127.0.0.1:{_free_port()}"
     env["TFS_ACCESS_LOG"] = str(tmp_path / "access.log")
@@ -258,6 +317,11 @@ def _nginx() -> str:
     if reason:
         pytest.skip(reason)
     return shutil.which("nginx") or "/usr/sbin/nginx"
+
+
+def _nginx_version() -> tuple[int, ...]:
+    out = subprocess.run([_nginx(), "-v"], capture_output=True, text=True, timeout=10)
+    return tuple(int(n) for n in re.search(r"nginx/(\d+)\.(\d+)\.(\d+)", out.stderr).groups())
 
 
 def test_nginx_accepts_the_rendered_configuration(tmp_path):
@@ -302,17 +366,18 @@ def _dockerfile() -> dict:
     return parsed
 
 
-def test_dockerfile_bakes_a_numbered_version_where_the_entrypoint_looks():
+def test_dockerfile_bakes_the_models_and_the_scripts():
     df = _dockerfile()
     assert df["FROM"] == [[TF_SERVING_IMAGE]]
-    base = df["ENV"].get("MODEL_BASE_PATH", "/models")  # the image's default
-    name = df["ENV"]["MODEL_NAME"]
-    assert name == "digits"
-    [(source, dest)] = [tuple(args) for args in df["COPY"]]
-    # The entrypoint serves --model_base_path=${MODEL_BASE_PATH}/${MODEL_NAME}; TF Serving loads
-    # its numbered subdirectories: the model must land in <base>/<name>/<integer>.
-    assert re.fullmatch(rf"{re.escape(base)}/{name}/\d+/?", dest), dest
-    assert source.rstrip("/").split("/")[-1] == dest.rstrip("/").split("/")[-1], "same version number"
+    assert df["ENV"]["MODEL_BASE_PATH"] == "/models" and df["ENV"]["MODEL_NAME"] == "digits"
+    copies = dict(tuple(args) for args in df["COPY"])
+    # Every model of models.config lands where its base_path points: /models/<name>/<version>.
+    assert copies["models/"] == "/models/"
+    config = (DOCKER / "models.config").read_text()
+    assert set(re.findall(r'base_path:\s*"([^"/]+|/models/[^"]+)"', config)) == {"/models/digits", "/models/digits_ab"}
+    assert copies["docker/bin/tfs-entrypoint.sh"] == "/usr/local/bin/tfs-entrypoint"
+    assert copies["docker/bin/tfs-ready.sh"] == "/usr/local/bin/tfs-ready"
+    assert 'ENTRYPOINT ["/usr/local/bin/tfs-entrypoint"]' in (DOCKER / "Dockerfile").read_text()
     assert {8500, 8501} <= set(df["EXPOSE"])
     assert df["USER"] and df["USER"][-1][0].split(":")[0] not in ("0", "root")
 
@@ -326,14 +391,20 @@ def _free_port() -> int:
 @pytest.fixture
 def image_root(tmp_path):
     """A build context holding models/digits/1 (a tiny SavedModel) and the file system the
-    Dockerfile's COPY makes of it."""
+    Dockerfile's COPY makes of it (models from the context, scripts from docker/bin)."""
     from tests.server import models  # the conformance suite's SavedModel writer
 
     context = tmp_path / "context"
     models.write_half_plus_two(context / "models" / "digits", 1)
     root = tmp_path / "image"
     for source, dest in (tuple(args) for args in _dockerfile()["COPY"]):
-        shutil.copytree(context / source, root / dest.lstrip("/"))
+        origin = REPO / source if source.startswith("docker/") else context / source
+        target = root / dest.lstrip("/")
+        if origin.is_dir():
+            shutil.copytree(origin, target, dirs_exist_ok=True)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(origin, target)
     return root
 
 
@@ -368,25 +439,23 @@ def _wait_status(port: int, process: subprocess.Popen, log: Path, timeout: float
 
 @pytest.mark.slow
 @pytest.mark.skipif(SERVER_MISSING, reason="the compatible server (tests/model_server) is not there yet")
-def test_the_server_loads_the_dockerfile_layout_and_passes_the_compose_health_check(image_root, tmp_path):
+def test_the_server_loads_the_dockerfile_layout_and_passes_the_readiness_check(image_root, tmp_path):
     """Start the server as the image's entrypoint would, on the Dockerfile's file system, and run
-    the compose file's health check command against it (its port swapped for the free one)."""
+    the image's readiness check (compose health check, Kubernetes probes) against it."""
     df = _dockerfile()
-    base = str(image_root) + df["ENV"].get("MODEL_BASE_PATH", "/models")
+    base = str(image_root) + df["ENV"]["MODEL_BASE_PATH"]
     rest, grpc = _free_port(), _free_port()
     log = tmp_path / "server.log"
     process = _start([f"--port={grpc}", f"--rest_api_port={rest}", f"--model_name={df['ENV']['MODEL_NAME']}",
                       f"--model_base_path={base}/{df['ENV']['MODEL_NAME']}"], log)
+    ready = [str(image_root / "usr/local/bin/tfs-ready")]
+    env = {**os.environ, "TFS_REST_PORT": str(rest)}
     try:
         status = _wait_status(rest, process, log)
         assert status == {"model_version_status": [
             {"version": "1", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]}
-        health = next(iter(_tfs_services(_compose()).values()))["healthcheck"]["test"]
-        assert health[:3] == ["CMD", "bash", "-c"]
-        script = health[3].replace("/dev/tcp/127.0.0.1/8501", f"/dev/tcp/127.0.0.1/{rest}")
-        assert subprocess.run(["bash", "-c", script], timeout=10).returncode == 0
-        unhealthy = script.replace("/v1/models/digits", "/v1/models/nope")
-        assert subprocess.run(["bash", "-c", unhealthy], timeout=10).returncode != 0
+        assert subprocess.run([*ready, "digits"], env=env, timeout=10).returncode == 0
+        assert subprocess.run([*ready, "digits", "nope"], env=env, timeout=10).returncode != 0
     finally:
         _stop(process)
 
@@ -424,3 +493,40 @@ def test_nginx_reports_a_dead_replica_as_retryable_grpc_unavailable(tmp_path):
         assert requests.post(f"http://127.0.0.1:{rest}/v1/models/digits:predict", json={}, timeout=10).status_code == 502
     finally:
         _stop(process)
+
+
+# ----------------------------------------------------------------------------------------------
+# The "verified" note names the TF Serving version that answered
+# ----------------------------------------------------------------------------------------------
+def test_every_backend_names_the_version_it_is_or_mirrors():
+    from tests.gate import backend
+
+    from tests.gate.backend import TF_SERVING_VERSION
+
+    assert TF_SERVING_VERSION == TF_SERVING_TAG.rpartition(":")[2] and re.fullmatch(r"\d+\.\d+\.\d+", TF_SERVING_VERSION)
+    assert backend.DockerBackend.name.startswith(f"TF Serving {TF_SERVING_VERSION} ")
+    assert f"mirroring TF Serving {TF_SERVING_VERSION}" in backend.CompatibleServerBackend.name
+    # The compatible server reports the release it mirrors (--version, as tensorflow_model_server).
+    from tests.model_server.flags import SERVING_VERSION
+
+    assert SERVING_VERSION == f"{TF_SERVING_VERSION}-compat"
+
+
+def test_verified_note_shows_the_backend_and_its_version(tmp_path, monkeypatch):
+    import json
+    from types import SimpleNamespace
+
+    from docs_site import verified_hook
+    from tests.gate import backend
+
+    stats = {"tensorflow": "2.21.0", "keras": "3", "python": "3.11", "date": "2026-01-01", "machine": "m",
+             "passed": 1, "blocks": 1, "failed": 0, "skipped": {}, "seconds": 1.0,
+             "backend": backend.CompatibleServerBackend.name}
+    (tmp_path / "verified.json").write_text(json.dumps({"pages": {"tf-serving.md": stats}}))
+    monkeypatch.setattr(verified_hook, "ARTIFACTS", tmp_path)
+    page = SimpleNamespace(file=SimpleNamespace(src_path="tf-serving.md"))
+    note = verified_hook.on_page_markdown("Text.\n", page, None, None)
+    assert f"mirroring TF Serving {backend.TF_SERVING_VERSION}" in note
+    del stats["backend"]  # a page that started no server names none
+    (tmp_path / "verified.json").write_text(json.dumps({"pages": {"tf-serving.md": stats}}))
+    assert "TF Serving" not in verified_hook.on_page_markdown("Text.\n", page, None, None)

@@ -9,38 +9,117 @@ from types import SimpleNamespace
 
 import pytest
 
+from docs_site import notebook
+from docs_site.expand import REPO, expand
 from tests.gate import backend
-from tests.gate.expand import REPO, expand
 from tests.gate.fences import misplaced_marks, problems
-from tests.gate.outputs import mismatch
-from tests.gate.plugin import GateFailure, PageRun
+from tests.gate.outputs import mismatch, rewrite, verdict_change
+from tests.gate.plugin import GateFailure, PageRun, _rewrite_expected_output
 
 
-@pytest.mark.parametrize("expected, actual", [
-    ("a 1.0\nb\n", "a 1.0\nb\n\n"),
-    ("size ... KB\n", "size 12 KB\n"),
-    ("first\n...\nlast\n", "first\nx\ny\nlast\n"),
-    ("first\n...\nlast\n", "first\nlast\n"),
+# Pairs a reader calls equal.
+@pytest.mark.parametrize("expected, actual, tolerance", [
+    ("a 1.0\nb\n", "a 1.0\nb\n\n", None),
+    ("size ... KB\n", "size 12 KB\n", None),
+    ("first\n...\nlast\n", "first\nx\ny\nlast\n", None),
+    ("accuracy: ~0.95\n", "accuracy: 0.96\n", {"abs": 0.03}),
+    ("t ~10 ms\n", "t 11 ms\n", {"rel": 0.1}),
+    ("t ~0.1\n", "t 0.5\n", {"rel": 0.1, "abs": 0.5}),
+    ("loss ~0.000\n", "loss -0.001\n", {"abs": 0.01}),
+    ("{'tfs-1': ~100, 'tfs-2': ~100}\n", "{'tfs-1': 99, 'tfs-2': 101}\n", {"abs": 2}),
+    ("a      ~63 |\nb     100 |\n", "a     630 |\nb     100 |\n", {"rel": 10}),
+    ("float32 ~2.0 / ~2.5\n", "float32 2.1 / 2.4\n", {"abs": 0.2}),
 ])
-def test_matching_outputs(expected, actual):
-    assert mismatch(expected, actual) is None
+def test_outputs_a_reader_calls_equal(expected, actual, tolerance):
+    assert mismatch(expected, actual, tolerance) is None
 
 
-@pytest.mark.parametrize("expected, actual", [
-    ("a 1\n", "a 2\n"),
-    ("a\nb\n", "a\n"),
-    ("size ... KB\n", "size 12 MB\n"),
+# Pairs a reader calls different: each one an output the gate once let through, or could have.
+@pytest.mark.parametrize("expected, actual, tolerance", [
+    ("a 1\n", "a 2\n", None),
+    ("a\nb\n", "a\n", None),
+    ("size ... KB\n", "size 12 MB\n", None),
+    ("acc ~0.95\n", "loss 0.95\n", {"rel": 0.5}),
+    ("t ~10 ms\n", "t 14 ms\n", {"rel": 0.1}),
+    # Identifiers, dtypes, percentile names and row labels are never tolerant.
+    ("{'tfs-1': ~100, 'tfs-2': ~100}\n", "{'tfs-3': 100, 'tfs-2': 100}\n", {"abs": 3}),
+    ("float32 ~2.0\n", "float16 2.0\n", {"rel": 2}),
+    ("rows | p50 / p90\n", "rows | p10 / p99\n", None),
+    ("256 | ~47.9\n", "32 | 47.9\n", {"rel": 2}),
+    # A hyphen after a letter is not a minus sign, with or without a tolerance.
+    ("tfs-1 ~3\n", "tfs+1 3\n", {"abs": 5}),
+    ("tfs-1 ~3\n", "tfs1 3\n", {"abs": 5}),
+    # The pick_first block of the multi-instance page: one pod takes every call.
+    ("pick_first (gRPC's default): {'tfs-1': 30, 'tfs-2': 0, 'tfs-3': 0}\n",
+     "pick_first (gRPC's default): {'tfs-1': 27, 'tfs-2': 3, 'tfs-3': 0}\n", None),
+    # A measured number is compared whole: 3.9 is not 3 followed by ".9".
+    ("n ~3 ms\n", "n 3.9 ms\n", {"abs": 0.5}),
+    # "..." never stands for an error, inside a line or for whole lines.
+    ("result: ...\n", "result: ValueError: boom\n", None),
+    ("first\n...\nlast\n", "first\nTraceback (most recent call last):\nlast\n", None),
+    ("first\n...\nlast\n", "first\nRuntimeException\nlast\n", None),
+    # A line of only "..." stands for at least one line.
+    ("first\n...\nlast\n", "first\nlast\n", None),
 ])
-def test_differing_outputs(expected, actual):
-    assert mismatch(expected, actual) is not None
+def test_outputs_a_reader_calls_different(expected, actual, tolerance):
+    assert mismatch(expected, actual, tolerance) is not None
 
 
-def test_tolerance_is_relative_or_absolute_whichever_is_larger():
-    assert mismatch("acc 0.95 t 10 ms\n", "acc 0.94 t 11 ms\n", {"rel": 0.1}) is None
-    assert "page says 10" in mismatch("acc 0.95 t 10 ms\n", "acc 0.95 t 14 ms\n", {"rel": 0.1})
-    assert mismatch("t 0.1\n", "t 0.5\n", {"rel": 0.1, "abs": 0.5}) is None
-    # Text around the numbers is still compared exactly.
-    assert mismatch("acc 0.95\n", "loss 0.95\n", {"rel": 0.5}) is not None
+@pytest.mark.parametrize("expected, tolerance, reason", [
+    ("...\n", None, "only `...`"),
+    ("\n...\n\n...\n", None, "only `...`"),
+    ("accuracy: 0.95\n", {"abs": 0.03}, "no number marked as measured"),
+    ("accuracy: ~0.95\n", None, "no <!--pytest.mark.tolerance"),
+    ("accuracy: ~0.95\n", {"absolute": 0.03}, "rel= and abs="),
+])
+def test_expected_outputs_that_check_nothing_are_refused(expected, tolerance, reason):
+    problem = mismatch(expected, "anything\nTraceback\naccuracy: 0.95\n", tolerance)
+    assert problem is not None and reason in problem, problem
+
+
+def test_only_numbers_marked_as_measured_are_tolerant():
+    assert mismatch("n 100 acc ~0.95\n", "n 100 acc 0.97\n", {"abs": 0.03}) is None
+    assert mismatch("n 100 acc ~0.95\n", "n 101 acc 0.95\n", {"abs": 3}) is not None
+    assert "page says ~10, measured 14" in mismatch("t ~10 ms\n", "t 14 ms\n", {"rel": 0.1})
+
+
+def test_aligned_columns_may_shift_only_under_a_tolerance():
+    assert mismatch("a  63\n", "a 630\n") is not None
+
+
+def test_update_outputs_keeps_the_marks_where_the_run_fits_them():
+    page = "acc   ~0.95 on ... rows\nfirst\n...\nlast\n"
+    run = "acc    0.97 on 450 rows\nfirst\nx\ny\nlast\n"
+    assert rewrite(page, run) == "acc   ~0.97 on ... rows\nfirst\n...\nlast\n"
+    assert mismatch(rewrite(page, run), run, {"abs": 0.01}) is None
+    # A run that no longer fits the page is written as printed (the tolerance mark then
+    # has no ~ number left, and the next run says so).
+    assert rewrite("acc ~0.95\n", "loss 0.3\n") == "loss 0.3\n"
+
+
+@pytest.mark.parametrize("page, run", [
+    ("same predictions: True\n", "same predictions: False\n"),
+    ("unchanged: False\nloads: True\n", "unchanged: True\nloads: True\n"),
+    ("ok: True\n", "ok\n"),
+])
+def test_update_outputs_refuses_to_flip_a_verdict(page, run):
+    assert "does not change a True/False verdict" in verdict_change(page, run)
+
+
+def test_update_outputs_rewrites_measurements_next_to_an_unchanged_verdict():
+    assert verdict_change("loss ~0.31, went down: True\n", "loss ~0.29, went down: True\n") is None
+
+
+def test_the_refused_rewrite_leaves_the_page_as_it_was(tmp_path):
+    page = tmp_path / "page.md"
+    text = ("```python\nprint(x)\n```\n\n<!--pytest-codeblocks:expected-output-->\n\n"
+            "```text\nsame: True\n```\n")
+    page.write_text(text)
+    with pytest.raises(GateFailure, match="True/False verdict"):
+        _rewrite_expected_output(page, 0, "same: False\n", "same: True\n")
+    assert page.read_text() == text
+    _rewrite_expected_output(page, 0, "same: True (2 checks)\n", "same: True\n")
+    assert "same: True (2 checks)" in page.read_text()
 
 
 def test_fences_that_would_go_untested_are_refused():
@@ -63,7 +142,7 @@ def test_docker_run_becomes_the_same_compatible_server_invocation(tmp_path):
     (tmp_path / "models").mkdir()
     block = ('docker run -d --rm --name tfs -p 8500:8500 -p 9501:8501 \\\n'
              '  -v "$PWD/models:/models" -e MODEL_NAME=digits \\\n'
-             '  tensorflow/serving:2.20.0 --enable_batching --rest_api_timeout_in_ms=5000\n')
+             f'  {backend.TF_SERVING_IMAGE} --enable_batching --rest_api_timeout_in_ms=5000\n')
     run = backend.parse_docker_run(block, tmp_path)
     assert (run.name, run.ports, run.env) == ("tfs", {8500: 8500, 8501: 9501}, {"MODEL_NAME": "digits"})
     command = backend.CompatibleServerBackend().command(run, tmp_path)
@@ -79,7 +158,7 @@ def test_models_config_paths_are_mapped_to_the_bind_mount(tmp_path):
     (tmp_path / "serving" / "models.config").write_text(
         'model_config_list { config { name: "a" base_path: "/models/a" model_platform: "tensorflow" } }')
     block = ('docker run -d --name tfs -p 8501:8501 --mount type=bind,source="$PWD/serving",target=/models '
-             'tensorflow/serving:2.20.0 --model_config_file=/models/models.config')
+             f'{backend.TF_SERVING_IMAGE} --model_config_file=/models/models.config')
     run = backend.parse_docker_run(block, tmp_path)
     command = backend.CompatibleServerBackend().command(run, tmp_path)
     config_flag = next(c for c in command if c.startswith("--model_config_file="))
@@ -94,36 +173,49 @@ def test_a_block_that_is_not_docker_run_of_tf_serving_is_refused(tmp_path):
         backend.parse_docker_run("docker ps", tmp_path)
 
 
-@pytest.fixture
-def page_run():
-    fake_page = SimpleNamespace(key="gate_selftest", path=Path("gate-selftest.md"), fixed_ports=False)
-    run = PageRun(fake_page)
-    yield run
-    run.close(keep=False)
+def _page(*blocks: tuple[str, str]):
+    """A page of the given (language, code) blocks, as the gate runs it: its notebook."""
+    text = "\n".join(f"```{lang}\n{code}\n```\n" for lang, code in blocks)
+    nb, cells = notebook.build(text)
+    page = SimpleNamespace(key="gate-selftest", path=Path("gate-selftest.md"), fixed_ports=False, notebook=nb)
+    return PageRun(page), [cell.index for cell in cells]
 
 
-def test_blocks_of_a_page_share_one_namespace_and_environment(page_run):
-    first = page_run.run("python", "import os\nx = 41\nos.environ['GATE_X'] = '7'\nprint(__name__)", "<a>", 60)
-    assert first == {"stdout": "__main__\n", "error": None}
-    assert page_run.run("python", "print(x + 1)", "<b>", 60)["stdout"] == "42\n"
-    assert page_run.run("bash", "echo $GATE_X; ls -d snippets", "<c>", 60)["stdout"] == "7\nsnippets\n"
+def test_blocks_of_a_page_share_one_namespace_and_environment():
+    run, cells = _page(("python", "import os\nx = 41\nos.environ['GATE_X'] = '7'\nprint(__name__)"),
+                       ("python", "print(x + 1)"), ("bash", "echo $GATE_X; ls -d snippets"))
+    try:
+        assert run.run_cell(cells[0], 60) == {"stdout": "__main__\n", "error": None}
+        assert run.run_cell(cells[1], 60)["stdout"] == "42\n"
+        assert run.run_cell(cells[2], 60)["stdout"] == "7\nsnippets\n"
+    finally:
+        run.close(keep=False)
 
 
-def test_a_failing_block_reports_its_traceback(page_run):
-    reply = page_run.run("python", "def f():\n    raise ValueError('boom')\nf()", "<page block 3>", 60)
-    assert "ValueError: boom" in reply["error"] and "<page block 3>" in reply["error"]
-    assert "bash exited with status 3" in page_run.run("bash", "exit 3", "<d>", 60)["error"]
+def test_a_failing_block_reports_its_traceback():
+    run, cells = _page(("python", "def f():\n    raise ValueError('boom')\nf()"), ("bash", "echo before\nfalse\necho after"))
+    try:
+        reply = run.run_cell(cells[0], 60)
+        assert "ValueError: boom" in reply["error"] and "raise ValueError('boom')" in reply["error"]
+        reply = run.run_cell(cells[1], 60)
+        assert reply["stdout"] == "before\n" and "returned non-zero exit status 1" in reply["error"]
+    finally:
+        run.close(keep=False)
 
 
-def test_a_block_that_hangs_is_stopped(page_run):
-    with pytest.raises(GateFailure, match="timed out"):
-        page_run.run("python", "import time; time.sleep(60)", "<e>", 1)
-    assert page_run.broken
+def test_a_block_that_hangs_is_stopped():
+    run, cells = _page(("python", "import time; time.sleep(60)"))
+    try:
+        with pytest.raises(GateFailure, match="timed out"):
+            run.run_cell(cells[0], 1)
+        assert run.broken
+    finally:
+        run.close(keep=False)
 
 
 def test_processes_a_page_leaves_behind_are_found_and_killed():
-    run = PageRun(SimpleNamespace(key="gate_selftest", path=Path("gate-selftest.md"), fixed_ports=False))
-    run.run("bash", "setsid sleep 300 >/dev/null 2>&1 &", "<f>", 60)
+    run, cells = _page(("bash", "setsid sleep 300 >/dev/null 2>&1 &"))
+    run.run_cell(cells[0], 60)
     from tests.gate.plugin import _tagged_processes
     deadline = time.monotonic() + 10  # the background process may still be starting
     while not any("sleep 300" in cmd for _, cmd in _tagged_processes(run.tag)) and time.monotonic() < deadline:
@@ -140,6 +232,3 @@ def test_a_marker_between_a_block_and_its_output_is_refused():
     assert misplaced_marks(page.replace("<!--pytest.mark.tolerance(rel=0.1)-->\n", "")) == []
 
 
-def test_aligned_columns_may_shift_under_a_tolerance():
-    assert mismatch("a      63 |\nb     100 |\n", "a     630 |\nb     100 |\n", {"rel": 10}) is None
-    assert mismatch("a  63\n", "a 630\n") is not None

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.gate.expand import REPO, nav_pages
-from tests.site_weight import MAX_PAGE_BYTES, html_pages, page_weights
+from docs_site.expand import REPO, nav_pages
+from docs_site.page_weight import MAX_PAGE_BYTES, html_pages, page_weights
 
 SECTION = re.compile(r"--8<-- \[start:([a-z][-_0-9a-z]*)\]")
 INCLUDE = re.compile(r'^\s*--8<-- "([^":]+)(?::([a-z][-_0-9a-z]*))?"', re.M)

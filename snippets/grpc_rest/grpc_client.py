@@ -75,8 +75,11 @@ def call_tf_serving(rpc, request, timeout=5.0):
         return rpc(request, timeout=timeout)
     except grpc.RpcError as error:
         code = error.code()
-        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED,
-                    grpc.StatusCode.RESOURCE_EXHAUSTED):
+        # RESOURCE_EXHAUSTED is TF Serving's "busy" (a request timed out in the batching queue),
+        # but gRPC also raises it for a message over the size limit, which no retry fixes.
+        too_large = "larger than max" in (error.details() or "")
+        if code in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED) or (
+                code == grpc.StatusCode.RESOURCE_EXHAUSTED and not too_large):
             raise TimeoutError(f"{code.name}: retry later or elsewhere ({error.details()[:60]})") from error
         raise ValueError(f"{code.name}: {error.details()}") from error  # the request is wrong
 
@@ -121,3 +124,42 @@ finally:
 # The fix is the channel option, on the client: our `channel` above allows 64 MB.
 print(predict_grpc(x_test[:256])[0].shape)
 # --8<-- [end:message-size]
+
+# --8<-- [start:raw-bytes]
+# The message types only (stubs generated with grpcio-tools would do): no TensorFlow function.
+from tensorflow.core.framework import tensor_pb2, tensor_shape_pb2, types_pb2
+
+
+def tensor_from_array(array, dtype=types_pb2.DT_UINT8):
+    """A TensorProto from raw bytes: dtype, shape, and the array's bytes as they are in memory."""
+    proto = tensor_pb2.TensorProto(dtype=dtype, tensor_content=np.ascontiguousarray(array).tobytes())
+    proto.tensor_shape.dim.extend(tensor_shape_pb2.TensorShapeProto.Dim(size=n) for n in array.shape)
+    return proto
+
+
+def array_from_tensor(proto, numpy_dtype=np.float32):
+    """Read a float output whichever way the server wrote it: TF Serving fills the typed field
+    (float_val) unless it runs with --enable_serialization_as_tensor_content."""
+    shape = [dim.size for dim in proto.tensor_shape.dim]
+    if proto.tensor_content:
+        return np.frombuffer(proto.tensor_content, numpy_dtype).reshape(shape), "tensor_content"
+    return np.asarray(proto.float_val, numpy_dtype).reshape(shape), "float_val"
+
+
+request = predict_pb2.PredictRequest()
+request.model_spec.name = "digits"
+request.inputs["pixels"].CopyFrom(tensor_from_array(x_test[:3]))
+output, field = array_from_tensor(predictions.Predict(request, timeout=5).outputs["output_0"])
+print(output.shape, output.argmax(axis=1), y_test[:3], "read from", field)
+# --8<-- [end:raw-bytes]
+
+# --8<-- [start:compression]
+# gRPC compresses each message when the channel (or a call) asks for it; the server decompresses
+# it, and TF Serving needs no flag for that. Worth it for compressible tensors on a slow link.
+compressed = grpc.insecure_channel(GRPC, compression=grpc.Compression.Gzip)
+request = predict_request(values=x_test[:256])
+response = prediction_service_pb2_grpc.PredictionServiceStub(compressed).Predict(
+    request, timeout=5, compression=grpc.Compression.Gzip)  # per call, or for the whole channel
+compressed.close()
+print("gzip request:", tf.make_ndarray(response.outputs["output_0"]).shape)
+# --8<-- [end:compression]

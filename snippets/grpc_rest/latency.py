@@ -44,8 +44,3 @@ for batch, calls in ((1, 200), (32, 100), (256, 40)):
                (rest_call, lambda r: rest_call(r, compress=True), grpc_call)]
     print(f"{batch} | " + " | ".join(f"{p50:.1f} / {p90:.1f}" for p50, p90 in results))
 # --8<-- [end:latency]
-
-# --8<-- [start:latency-verdict]
-print("gRPC's p50 below REST's at every batch size:",
-      all(LATENCY[b][2][0] < LATENCY[b][0][0] for b in LATENCY))
-# --8<-- [end:latency-verdict]

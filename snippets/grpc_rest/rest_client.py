@@ -88,3 +88,45 @@ response = retrying.post(f"{REST}/v1/models/digits:predict", json={"instances": 
                          timeout=(0.5, 2))
 print(response.status_code, np.argmax(response.json()["predictions"][0]))
 # --8<-- [end:retries]
+
+# --8<-- [start:retries-at-work]
+import http.server
+import threading
+
+
+class Restarting(http.server.BaseHTTPRequestHandler):
+    """A replica that is restarting: 503 to the first two requests, then TF Serving's answer."""
+    refusals = 2
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        status, answer = 503, b""
+        if Restarting.refusals:
+            Restarting.refusals -= 1
+        else:
+            upstream = requests.post(f"{REST}{self.path}", data=body, timeout=5)
+            status, answer = upstream.status_code, upstream.content
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+
+    def log_message(self, *args):
+        pass
+
+
+stand_in = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Restarting)  # port 0: a free port
+threading.Thread(target=stand_in.serve_forever, daemon=True).start()
+url = f"http://127.0.0.1:{stand_in.server_port}/v1/models/digits:predict"
+try:
+    plain = requests.post(url, json={"instances": x_test[:1].tolist()}, timeout=(0.5, 2))
+    Restarting.refusals = 2
+    response = retrying.post(url, json={"instances": x_test[:1].tolist()}, timeout=(0.5, 2))
+finally:
+    stand_in.shutdown()
+    stand_in.server_close()
+print("without Retry:", plain.status_code)
+print("with Retry:", response.status_code, np.argmax(response.json()["predictions"][0]),
+      "after", [attempt.status for attempt in response.raw.retries.history])
+# --8<-- [end:retries-at-work]

@@ -69,8 +69,8 @@ with tf.GradientTape() as tape:
 full = tape.gradient(loss, single.trainable_variables)
 gap = max(np.abs(s.values[0].numpy() - f.numpy()).max() for s, f in zip(summed, full))
 print("all-reduced gradient == one-device gradient (within 1e-6):", gap < 1e-6)
-exchanged = sum(int(np.prod(g.values[0].shape)) for g in summed)
-print("floats all-reduced per step:", exchanged, "= parameters:", model.count_params())
+# A gradient has its variable's shape, so each step all-reduces one float per parameter.
+print("floats all-reduced per step (one per parameter):", model.count_params())
 # --8<-- [end:allreduce]
 
 # --8<-- [start:same-result]

@@ -19,13 +19,16 @@ def forward(pixels):
     return h, out
 
 
-h, out = forward(xb)
+with tf.GradientTape() as tape:
+    h, out = forward(xb)
+    loss = keras.losses.sparse_categorical_crossentropy(yb, out, from_logits=True)
+grad_h = tape.gradient(loss, h)  # what the backward pass sends from stage 1 back to stage 0
 short = lambda device: device.split("/")[-1]
 print("hidden kernel on", short(hidden.kernel.value.device), "| logits kernel on", short(logits.kernel.value.device))
 print("activation h computed on", short(h.device), "| output computed on", short(out.device))
 print("parameters per stage:", hidden.count_params(), "on CPU:0,", logits.count_params(), "on CPU:1")
-print("floats crossing the split per step:", h.shape[0] * h.shape[1], "forward +",
-      h.shape[0] * h.shape[1], "backward (the gradient of h)")
+print("floats crossing the split per step:", int(tf.size(h)), "forward (h) +",
+      int(tf.size(grad_h)), "backward (the gradient of the loss with respect to h)")
 # --8<-- [end:split]
 
 # --8<-- [start:train-step]

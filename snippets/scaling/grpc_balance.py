@@ -30,6 +30,7 @@ def calls_per_replica(target, lb_policy, calls=30):
 
 REQUESTS = ":tensorflow:serving:request_count"
 replicas = ",".join(f"127.0.0.1:{cluster.replicas[name]['grpc']}" for name in cluster.live())
-print("pick_first (gRPC's default):", calls_per_replica(f"ipv4:{replicas}", "pick_first"))
-print("round_robin:                ", calls_per_replica(f"ipv4:{replicas}", "round_robin"))
+for policy, label in (("pick_first", "pick_first (gRPC's default):"), ("round_robin", "round_robin:")):
+    served = calls_per_replica(f"ipv4:{replicas}", policy)
+    print(f"{label:28}", served, "| replicas that served calls:", sum(n > 0 for n in served.values()))
 # --8<-- [end:balance]

@@ -3,6 +3,12 @@ localhost, a simulated preemption, a restart that resumes, and the checks.
 Runs after cluster.py's launcher and the page's first block (digits.npz)."""
 
 # --8<-- [start:first-run]
+def epoch_losses(workers):
+    """{"worker0": ["2.297", ...]}: the losses each worker printed, as printed (compared exactly)."""
+    return {worker.name: [line.rsplit(" loss ", 1)[1] for line in task_output(worker.name) if " loss " in line]
+            for worker in workers}
+
+
 cluster = make_cluster(worker=2)
 env = {
     "STOP_AT_EPOCH": "3",  # both workers stop when epoch 3 is about to start
@@ -17,6 +23,8 @@ with stopping([]) as workers:
 for worker in workers:
     print("\n".join(task_output(worker.name)))
 print("backup/:", sorted(str(p) for p in Path("backup").rglob("*") if p.is_file()))
+first_losses = epoch_losses(workers)
+print("worker 1's losses == worker 0's, digit for digit:", first_losses["worker1"] == first_losses["worker0"])
 # --8<-- [end:first-run]
 
 # --8<-- [start:which-collective]
@@ -35,6 +43,8 @@ with stopping([]) as workers:
     print("exit codes:", wait_all(workers, timeout_s=150))
 for worker in workers:
     print("\n".join(task_output(worker.name)))
+restart_losses = epoch_losses(workers)
+print("worker 1's losses == worker 0's, digit for digit:", restart_losses["worker1"] == restart_losses["worker0"])
 # --8<-- [end:restart]
 
 # --8<-- [start:compare]

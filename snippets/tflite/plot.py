@@ -1,4 +1,4 @@
-"""Draw the two measured tables as one figure (uses VARIANTS, accuracy and micros from above)."""
+"""Draw the two measured tables as one figure (uses VARIANTS, size_bytes, accuracies and micros from above)."""
 
 # --8<-- [start:plot]
 import matplotlib
@@ -10,12 +10,12 @@ plt.rcParams.update({"svg.fonttype": "none", "svg.hashsalt": "tflite", "font.siz
                      "text.color": "#888", "axes.labelcolor": "#888", "axes.edgecolor": "#888",
                      "xtick.color": "#888", "ytick.color": "#888"})
 names = list(VARIANTS)
-sizes_kb = [Path(VARIANTS[n]).stat().st_size / 1024 for n in names]
-accuracies = [accuracy(VARIANTS[n]) for n in names]
+sizes_kb = [size_bytes[n] / 1024 for n in names]
+shown_accuracies = [accuracies[n] for n in names]
 
 fig, (left, right) = plt.subplots(1, 2, figsize=(7.5, 2.6), layout="constrained")
 bars = left.barh(names, sizes_kb, color="#ff7043")
-left.bar_label(bars, labels=[f"{kb:.0f} KB · acc {a:.3f}" for kb, a in zip(sizes_kb, accuracies)], padding=3)
+left.bar_label(bars, labels=[f"{kb:.0f} KB · acc {a:.3f}" for kb, a in zip(sizes_kb, shown_accuracies)], padding=3)
 left.set_xlim(0, max(sizes_kb) * 1.9)
 left.set_title("file size (and test accuracy)")
 left.invert_yaxis()

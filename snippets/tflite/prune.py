@@ -65,3 +65,7 @@ converter = tf.lite.TFLiteConverter.from_keras_model(pruned)
 Path("digits_pruned.tflite").write_bytes(converter.convert())
 converter.optimizations = [tf.lite.Optimize.DEFAULT]  # then int8 weights
 Path("digits_pruned_dynamic_range.tflite").write_bytes(converter.convert())
+
+# For the page's sparse conversions, which export the pruned weights from
+# the Keras 3 model as the page exported the dense ones.
+np.savez("digits_pruned_weights.npz", *pruned.get_weights())

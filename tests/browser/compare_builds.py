@@ -40,7 +40,7 @@ def compare(mkdocs: Path, zensical: Path) -> list[str]:
     hooked = lambda html: "Verified by the gate" in html or "Not verified in this build" in html  # noqa: E731
     index_m, index_z = (mkdocs / "index.html").read_text(), (zensical / "index.html").read_text()
     if hooked(index_m) and not hooked(index_z):
-        notes.append("Zensical does not run mkdocs.yml's `hooks:` (tests/gate/verified_hook.py): its pages lack "
+        notes.append("Zensical does not run mkdocs.yml's `hooks:` (docs_site/verified_hook.py, docs_site/notebooks_hook.py): its pages lack "
                      "the 'Verified by the gate' note and the figures the gate's run drew; the counts below "
                      "that differ by these are that.")
     for page in sorted(mkdocs.rglob("index.html")):

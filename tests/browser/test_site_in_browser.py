@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 import pytest
 
 from tests.browser.site_server import build, serve
-from tests.gate.expand import REPO, nav_pages
+from docs_site.expand import REPO, nav_pages
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 # Without the background-networking flags Chromium keeps calling Google's hosts.

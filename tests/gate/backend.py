@@ -30,8 +30,22 @@ from pathlib import Path
 from .requirements import docker_available
 
 REPO = Path(__file__).resolve().parents[2]
-# The one pinned image tag: pages, docker/ files and CI must all name this one.
-TF_SERVING_IMAGE = "tensorflow/serving:2.20.0"
+
+
+def pinned_image(name: str, env_file: Path = REPO / "docker" / ".env") -> str:
+    """An image named in docker/.env, the one place the deployment files' images are defined."""
+    for line in env_file.read_text().splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() == name:
+            return value.strip()
+    raise KeyError(f"{env_file} does not define {name}")
+
+
+# The one pinned TF Serving image (docker/.env): pages, docker/ files and CI name this one.
+TF_SERVING_IMAGE = pinned_image("TFS_IMAGE")
+# tensorflow/serving:X.Y.Z without a digest, and the release X.Y.Z.
+TF_SERVING_TAG = TF_SERVING_IMAGE.split("@")[0]
+TF_SERVING_VERSION = TF_SERVING_TAG.rpartition(":")[2]
 READY_TIMEOUT_S = 180
 # The official image's entrypoint (tools/docker/Dockerfile in tensorflow/serving).
 IMAGE_DEFAULT_ENV = {"MODEL_BASE_PATH": "/models", "MODEL_NAME": "model"}
@@ -154,7 +168,7 @@ class ExternalBackend(Backend):
 
 
 class DockerBackend(Backend):
-    name = f"Docker {TF_SERVING_IMAGE}"
+    name = f"TF Serving {TF_SERVING_VERSION} (Docker {TF_SERVING_IMAGE})"
 
     def __init__(self):
         self.containers: list[str] = []
@@ -187,7 +201,7 @@ class DockerBackend(Backend):
 
 
 class CompatibleServerBackend(Backend):
-    name = "TF-Serving-compatible server (tests/model_server)"
+    name = f"the TF-Serving-compatible server (tests/model_server) mirroring TF Serving {TF_SERVING_VERSION}"
 
     def __init__(self):
         self.processes: list[subprocess.Popen] = []

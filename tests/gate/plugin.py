@@ -1,6 +1,6 @@
 """pytest plugin: every page in the site's nav becomes a test file, every block a test.
 
-Each page runs in a fresh kernel process of its own (tests/gate/kernel.py) inside a
+Each page runs as its notebook (docs_site/notebook.py) on a fresh ipykernel kernel of its own, inside a
 temporary working directory, so one page never sees another's TensorFlow settings.
 """
 
@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import fcntl
 import io
-import json
 import os
 import re
-import select
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,12 +22,16 @@ from pathlib import Path
 import pytest
 from pytest_codeblocks.main import extract_from_buffer
 
+from docs_site import notebook
+from docs_site.expand import REPO, expand, nav_pages
+from docs_site.verified_hook import MEASURED, _outside_fences
+
 from . import backend as backends
 from . import verified
-from .expand import REPO, expand, nav_pages
 from .fences import misplaced_marks, problems
-from .outputs import mismatch
-from .requirements import REQUIREMENTS, missing
+from .notebook_kernel import CellTimedOut, KernelDied, NotebookKernel
+from .outputs import mismatch, rewrite, verdict_change
+from .requirements import REQUIREMENTS, install_hint, missing
 
 DEFAULT_BLOCK_TIMEOUT_S = 300
 # The environment as the gate started, before any test module changed os.environ: a page
@@ -41,7 +42,6 @@ LINKED = ("snippets", "docker")
 SECTION_MARKER = re.compile(r"-{1,}8<-{1,}\s+\[(?:start|end):[a-z][-_0-9a-z]*\]")
 # A load run's result line; the summary repeats it, with its counts, under the page.
 LOAD_RUN = re.compile(r"\b\d+ requests\b.*\b\d+ failed\b")
-KERNEL_BOOT = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
 
 
 def pytest_addoption(parser):
@@ -57,6 +57,19 @@ def pytest_configure(config):
     # With pytest-xdist (-n 2), a page's blocks must stay on one worker, in order.
     if getattr(config.option, "dist", "no") == "load":
         config.option.dist = "loadfile"
+
+
+def pytest_collection_modifyitems(config, items):
+    """`-k <page>`, a page's name (docs/<page>.md, snippets/<page>/), selects exactly that page's
+    blocks, not every test whose name happens to contain the word."""
+    keyword = config.getoption("keyword")
+    if keyword not in {page.stem for page in nav_pages()}:
+        return
+    kept = [item for item in items if isinstance(item.parent, PageFile) and item.parent.path.stem == keyword]
+    dropped = [item for item in items if item not in kept]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 def pytest_collect_file(file_path, parent):
@@ -91,40 +104,39 @@ class PageRun:
             self.port_lock = open(Path(tempfile.gettempdir()) / "docs-gate-fixed-ports.lock", "w")
             fcntl.flock(self.port_lock, fcntl.LOCK_EX)
         self.broken: str | None = None
+        self.failed = False
+        try:
+            self._start(page)
+        except BaseException:
+            # Never keep the fixed ports' lock for a page that could not start: the page's next
+            # block, or the next page, would wait on it for ever.
+            if self.port_lock:
+                self.port_lock.close()
+            raise
+
+    def _start(self, page: "PageFile") -> None:
         # Chosen up front so blocks can say which backend measured them (TF_SERVING_BACKEND).
         self.backend: backends.Backend | None = backends.choose_backend()
-        self.failed = False
-        req_r, self._req_w = os.pipe()
-        self._rep_r, rep_w = os.pipe()
+        self.log = open(self.log_path, "wb")
         env = {**BASE_ENV, "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg", "DOCS_GATE_TAG": self.tag,
                "PYTHONUNBUFFERED": "1",
                "TF_SERVING_BACKEND": self.backend.name if self.backend else "none",
                # As in an activated virtualenv: `saved_model_cli`, `python` are the gate's own.
                "PATH": f"{Path(sys.executable).parent}{os.pathsep}{BASE_ENV.get('PATH', '')}"}
-        self.log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", KERNEL_BOOT, str(REPO / "tests" / "gate" / "kernel.py"),
-             "--in-fd", str(req_r), "--out-fd", str(rep_w)],
-            pass_fds=(req_r, rep_w), cwd=self.workdir, env=env, stdin=subprocess.DEVNULL,
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
-        os.close(req_r)
-        os.close(rep_w)
-        self._replies = os.fdopen(self._rep_r, "r")
+        # The page's notebook, the one the site offers for download, on a kernel of its own.
+        self.kernel = NotebookKernel(page.notebook, self.workdir, env, self.log)
 
-    def run(self, lang: str, code: str, filename: str, timeout: float) -> dict:
-        os.write(self._req_w, (json.dumps({"op": "run", "lang": lang, "code": code,
-                                            "filename": filename}) + "\n").encode())
-        ready, _, _ = select.select([self._replies], [], [], timeout)
-        if not ready:
+    def run_cell(self, index: int, timeout: float) -> dict:
+        try:
+            return self.kernel.run_cell(index, timeout)
+        except CellTimedOut:
             self._kill()
             self.broken = f"a block timed out after {timeout:.0f} s"
             raise GateFailure(f"timed out after {timeout:.0f} s (raise it with "
                               f"<!--pytest.mark.block_timeout(seconds)-->)\n{self.log_tail()}")
-        line = self._replies.readline()
-        if not line:
+        except KernelDied:
             self.broken = "the page's kernel died"
-            raise GateFailure(f"the page's kernel died (exit {self.process.wait()})\n{self.log_tail()}")
-        return json.loads(line)
+            raise GateFailure(f"the page's kernel died\n{self.log_tail()}")
 
     def log_tail(self, size: int = 3000) -> str:
         self.log.flush()
@@ -132,31 +144,20 @@ class PageRun:
         return f"--- last lines of {self.log_path} ---\n{text[-size:]}"
 
     def _kill(self) -> None:
-        for sig in (signal.SIGTERM, signal.SIGKILL):
+        pid = self.kernel.pid
+        if pid is not None:
             try:
-                os.killpg(self.process.pid, sig)
+                os.killpg(pid, signal.SIGKILL)  # the kernel runs in a session of its own
             except ProcessLookupError:
-                break
-            try:
-                self.process.wait(timeout=10)
-                break
-            except subprocess.TimeoutExpired:
-                continue
+                pass
+        self.kernel.shutdown()
 
     def close(self, keep: bool) -> list[str]:
         """Stop everything the page started; return what was still running."""
-        if self.process.poll() is None:
-            try:
-                os.write(self._req_w, b'{"op": "exit"}\n')
-                self.process.wait(timeout=30)
-            except (OSError, subprocess.TimeoutExpired):
-                pass
-        leftovers = _tagged_processes(self.tag)
+        # What the page left running, before the kernel (which started it) is stopped.
+        leftovers = [(pid, cmd) for pid, cmd in _tagged_processes(self.tag) if pid != self.kernel.pid]
+        self.kernel.shutdown()
         self._kill()
-        try:
-            os.killpg(self.process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         deadline = time.monotonic() + 10
         while (remaining := _tagged_processes(self.tag)) and time.monotonic() < deadline:
             for pid, _ in remaining:
@@ -168,8 +169,6 @@ class PageRun:
         if self.backend:
             self.backend.stop()
         verified.keep_figures(self.page.path.stem, self.workdir)
-        os.close(self._req_w)
-        self._replies.close()
         self.log.close()
         if self.port_lock:
             self.port_lock.close()  # releases the lock
@@ -196,10 +195,14 @@ def _tagged_processes(tag: str) -> list[tuple[int, str]]:
     return found
 
 
+_open_page: "PageFile | None" = None  # the page whose kernel is running in this process
+
+
 class PageFile(pytest.File):
     def collect(self):
-        self.key = self.path.stem.replace("-", "_")
+        self.key = self.path.stem  # one name: docs/<key>.md, snippets/<key>/, `-k <key>`
         self.run_state: PageRun | None = None
+        self.start_error: str | None = None
         expanded = expand(self.path.read_text())
         bad = problems(expanded) + misplaced_marks(expanded)
         if bad:
@@ -209,12 +212,15 @@ class PageFile(pytest.File):
         self.fixed_ports = "pytest.mark.tf_serving" in expanded or "pytest.mark.requires_nginx" in expanded
         self.gate_blocks = []
         output_index = 0
-        number = 0
-        for block in blocks:
-            if block.syntax not in ("python", "bash", "sh"):
-                continue
-            number += 1
-            item = BlockItem.from_parent(self, name=f"block {number:02d} (line {block.lineno})", block=block)
+        blocks = [block for block in blocks if block.syntax in ("python", "bash", "sh")]
+        # The page's notebook is what runs: one code cell per block, in page order.
+        self.notebook, cells = notebook.build(expanded)
+        where = _page_places(self.path, len(cells))
+        if [(c.code, c.lineno) for c in cells] != [(b.code, b.lineno) for b in blocks]:
+            raise GateFailure(f"{self.path.name}: the notebook's code cells differ from the page's blocks")
+        for number, (block, cell) in enumerate(zip(blocks, cells), start=1):
+            item = BlockItem.from_parent(self, name=f"block {number:02d} ({where[number - 1]})", block=block)
+            item.cell = cell
             item.expected_index = None
             if block.expected_output is not None:
                 item.expected_index = output_index
@@ -222,15 +228,32 @@ class PageFile(pytest.File):
             for mark in block.marks:
                 item.add_marker(eval(mark, {"sys": sys, "pytest": pytest}))
             item.extra_keyword_matches.add(self.key)
+            item.extra_keyword_matches.add(self.key.replace("-", "_"))  # LEAD-TRANSITION
             self.gate_blocks.append(item)
-            yield item
+        placed: list[str] = []  # gate:measured lines outside code fences (inside, they are examples)
+        _outside_fences(expanded, lambda text: placed.extend(MEASURED.findall(text)) or text)
+        _check_measured(self.path.name, self.gate_blocks, placed)
+        yield from self.gate_blocks
         last = TeardownItem.from_parent(self, name="teardown: no process left")
         last.extra_keyword_matches.add(self.key)
+        last.extra_keyword_matches.add(self.key.replace("-", "_"))  # LEAD-TRANSITION
         yield last
 
     def page_run(self) -> PageRun:
+        if self.start_error is not None:
+            raise GateFailure(f"not run: the page's kernel did not start ({self.start_error})")
         if self.run_state is None:
-            self.run_state = PageRun(self)
+            global _open_page
+            if _open_page is not None and _open_page is not self:
+                # A page starts only when the one before is done; its teardown may have been
+                # deselected (`-k`), and its fixed ports' lock would then block this page for ever.
+                _open_page.finish()
+            _open_page = self
+            try:
+                self.run_state = PageRun(self)
+            except Exception as exc:  # reported once; the page's other blocks say "not run"
+                self.start_error = f"{type(exc).__name__}: {exc}"
+                raise GateFailure(f"the page's kernel did not start: {self.start_error}") from exc
         return self.run_state
 
     def finish(self) -> list[str]:
@@ -238,6 +261,46 @@ class PageFile(pytest.File):
             return []
         state, self.run_state = self.run_state, None
         return state.close(keep=self.config.getoption("--keep-workdirs"))
+
+
+def _page_places(page: Path, count: int) -> list[str]:
+    """Where each block stands in the page's own source: its line, and the snippet sections
+    it includes (a block's line in the expanded page says little in a long page)."""
+    _, raw_cells = notebook.build(page.read_text())
+    if len(raw_cells) != count:  # an included file brought fences of its own: say less
+        return [f"{page.name}" for _ in range(count)]
+    places = []
+    for cell in raw_cells:
+        includes = re.findall(r'--8<--\s+"([^"]+)"', cell.code)
+        places.append(f"{page.name} line {cell.lineno}" + (f", {', '.join(includes)}" if includes else ""))
+    return places
+
+
+def _check_measured(page: str, items: list, placed: list[str]) -> None:
+    """A measured block never pins its output, and the page places each measured table once."""
+    marked = []
+    for item in items:
+        mark = item.get_closest_marker("measured")
+        if mark is None:
+            continue
+        if len(mark.args) != 1 or not isinstance(mark.args[0], str) or not MEASURED.fullmatch(
+                f"<!-- gate:measured {mark.args[0]} -->"):
+            raise GateFailure(f"{page}, {item.name}: measured(...) takes one lower-case kebab name")
+        if item.block.expected_output is not None:
+            raise GateFailure(f"{page}, {item.name}: a measured block's output depends on the machine and is "
+                              f"never pinned; show it with <!-- gate:measured {mark.args[0]} --> and check "
+                              "what the page concludes from it with named claims")
+        marked.append(mark.args[0])
+    problems_found = [f"measured({name!r}) is used by {marked.count(name)} blocks" for name in set(marked)
+                      if marked.count(name) > 1]
+    problems_found += [f"measured({name!r}) has no <!-- gate:measured {name} --> to show it" for name in marked
+                       if name not in placed]
+    problems_found += [f"<!-- gate:measured {name} --> appears {placed.count(name)} times" for name in set(placed)
+                       if placed.count(name) > 1]
+    problems_found += [f"<!-- gate:measured {name} --> has no block marked measured({name!r})" for name in placed
+                       if name not in marked]
+    if problems_found:
+        raise GateFailure(f"{page}: " + "; ".join(sorted(problems_found)))
 
 
 class BlockItem(pytest.Item):
@@ -266,10 +329,11 @@ class BlockItem(pytest.Item):
             return self._check_script(script.args[0])
         timeout_mark = self.get_closest_marker("block_timeout")
         timeout = float(timeout_mark.args[0]) if timeout_mark else DEFAULT_BLOCK_TIMEOUT_S
-        lang = "python" if block.syntax == "python" else "bash"
-        filename = f"<{self.parent.path.name} {self.name}>"
+        measured = self.get_closest_marker("measured")
+        if measured:
+            verified.forget_measured(self.parent.path.stem, measured.args[0])
         try:
-            reply = page.run(lang, block.code, filename, timeout)
+            reply = page.run_cell(self.cell.index, timeout)
         except GateFailure:
             page.failed = True
             raise
@@ -280,6 +344,11 @@ class BlockItem(pytest.Item):
         for line in reply["stdout"].splitlines():
             if LOAD_RUN.search(line):  # e.g. "rolling upgrade: 812 requests (REST and gRPC), 0 failed"
                 self.user_properties.append(("gate_load", line.strip()))
+        if measured:
+            # measured("name", backend=True): the numbers are the TF Serving backend's too; say which.
+            against = page.backend.name if measured.kwargs.get("backend") and page.backend else None
+            verified.keep_measured(self.parent.path.stem, measured.args[0], reply["stdout"], against)
+            self.user_properties.append(("gate_measured", measured.args[0]))
         if block.expected_output is not None:
             self._check_output(reply["stdout"])
 
@@ -315,9 +384,10 @@ class BlockItem(pytest.Item):
         tolerance_mark = self.get_closest_marker("tolerance")
         tolerance = dict(tolerance_mark.kwargs) if tolerance_mark else None
         if self.config.getoption("--update-outputs"):
-            # Rewrite whenever the text differs, also within tolerance: the page then shows this run.
-            if mismatch(self.block.expected_output, stdout) is not None:
-                _rewrite_expected_output(self.parent.path, self.expected_index, stdout)
+            # Rewrite whenever the text differs, also within tolerance: the page then shows this
+            # run (keeping its ~ marks and `...`), unless a True/False verdict would change.
+            _rewrite_expected_output(self.parent.path, self.expected_index, stdout,
+                                     self.block.expected_output)
             return
         problem = mismatch(self.block.expected_output, stdout, tolerance,
                            self.block.expected_output_ignore_whitespace)
@@ -356,8 +426,17 @@ class TeardownItem(pytest.Item):
         return self.path, 0, f"{self.parent.path.name}::{self.name}"
 
 
-def _rewrite_expected_output(page: Path, index: int, stdout: str) -> None:
-    """Replace the index-th expected-output fence of the page source with stdout."""
+def _rewrite_expected_output(page: Path, index: int, stdout: str, expected: str) -> None:
+    """Replace the index-th expected-output fence of the page source with what the block
+    printed (``outputs.rewrite`` keeps the page's ~ marks and ``...``). A run whose True/False
+    verdicts differ from the page's is refused: that is a finding to fix, not a measurement."""
+    new = rewrite(expected, stdout)
+    if new.strip("\n") == expected.strip("\n"):
+        return
+    flipped = verdict_change(expected, new)
+    if flipped:
+        raise GateFailure(f"{page.name}: {flipped}")
+    stdout = new
     lines = page.read_text().split("\n")
     seen = -1
     for i, line in enumerate(lines):
@@ -396,6 +475,8 @@ def pytest_runtest_logreport(report):
     for name, value in report.user_properties:
         if name == "gate_load" and report.when == "call":
             stats.setdefault("load_runs", []).append(value)
+        if name == "gate_measured" and report.when == "call" and report.passed:
+            stats.setdefault("measured", []).append(value)
     is_block = "teardown: no process left" not in report.nodeid
     if report.when == "call" and report.passed and is_block:
         stats["blocks"] += 1
@@ -414,6 +495,7 @@ def pytest_runtest_logreport(report):
 
 def pytest_terminal_summary(terminalreporter):
     if not _stats:
+        _write_install_hint(terminalreporter)
         return
     write = terminalreporter.write_line
     terminalreporter.section("docs gate: one line per page")
@@ -428,6 +510,27 @@ def pytest_terminal_summary(terminalreporter):
               f"{skipped} skipped{f' ({reasons})' if reasons else ''}, {s['seconds']:.1f} s")
         for run in s.get("load_runs", []):
             write(f"    load run: {run}")
+        if s.get("measured"):
+            write(f"    measured on this machine (gate-artifacts/measured/): {', '.join(s['measured'])}")
+    _write_install_hint(terminalreporter)
+
+
+def _write_install_hint(terminalreporter) -> None:
+    """Name the tests skipped for a missing system package, and the command that installs it."""
+    skipped = [report for report in terminalreporter.stats.get("skipped", [])
+               if isinstance(report.longrepr, tuple)]
+    reasons = [report.longrepr[2] for report in skipped]
+    hint = install_hint(reasons)
+    if hint is None:
+        return
+    counts = defaultdict(int)
+    for reason in reasons:
+        if install_hint([reason]):
+            counts[reason.removeprefix("Skipped: ")] += 1
+    terminalreporter.write_line("skipped for a missing system package (README: System packages):")
+    for reason, n in sorted(counts.items()):
+        terminalreporter.write_line(f"    {n} × {reason}")
+    terminalreporter.write_line(f"    install them: {hint}")
 
 
 def pytest_sessionfinish(session):

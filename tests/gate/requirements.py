@@ -41,6 +41,26 @@ REQUIREMENTS = {
 }
 
 
+# Requirements a reader meets by installing a system package: the gate's summary names the
+# package and the command (the README's "System packages" section says the same).
+SYSTEM_PACKAGES = {
+    "requires_nginx": "nginx",
+    "requires_chromium": "chromium",  # tests/browser skips with this prefix
+}
+APT_INSTALL = "sudo apt-get install -y {packages}   # Debian and Ubuntu"
+# Ubuntu's chromium packages only install the snap.
+SNAP_CHROMIUM = "sudo apt-get install -y {packages}   # Debian; on Ubuntu: sudo snap install chromium"
+
+
+def install_hint(skip_reasons) -> str | None:
+    """The one-line install for the system packages whose absence caused these skips, if any."""
+    packages = sorted({package for reason in skip_reasons for name, package in SYSTEM_PACKAGES.items()
+                       if str(reason).removeprefix("Skipped: ").startswith(name + ":")})
+    if not packages:
+        return None
+    return (SNAP_CHROMIUM if "chromium" in packages else APT_INSTALL).format(packages=" ".join(packages))
+
+
 @lru_cache(maxsize=None)
 def missing(name: str) -> str | None:
     """The skip reason if requirement ``name`` is missing on this machine, else None."""

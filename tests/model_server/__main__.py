@@ -72,6 +72,7 @@ class _Server:
         from .manager import Manager
         from . import servable as sv_mod
         from .servable import Servable, session_config, warmup
+        from .tflite_servable import TfLiteServable, has_tflite_model
         tags = [t for t in opts.saved_model_tags.split(",")] if opts.saved_model_tags else []
         sess_cfg = session_config(opts)
         holder = {}
@@ -82,7 +83,10 @@ class _Server:
         self.batch_scheduler = batch_scheduler
 
         def load(name, version, path):
-            s = Servable(name, version, path, tags, sess_cfg)
+            if opts.prefer_tflite_model and has_tflite_model(path):  # saved_model_bundle_factory.cc
+                s = TfLiteServable(name, version, path)
+            else:
+                s = Servable(name, version, path, tags, sess_cfg)
             try:
                 if opts.enable_model_warmup:
                     core = holder["core"]

@@ -7,6 +7,10 @@ wrapped_run_count metric), TF kernels/batching_util/shared_batch_scheduler.h
 10, num_batch_threads = #CPUs; queue-full error), servables/tensorflow/
 session_bundle_config.proto (BatchingParameters). One queue per (servable,
 signature, feeds, fetches); a pool of num_batch_threads workers runs batches.
+Deadlines do not split queues: each task keeps its own RunOptions timeout and
+a batch runs with the latest remaining deadline of its tasks, failing with
+RESOURCE_EXHAUSTED only if every task's deadline passed while it was queued
+(batching_session.cc ProcessBatch).
 """
 import os
 import threading
@@ -23,19 +27,20 @@ def _val(field, default, params):
 
 
 class _Task:
-    __slots__ = ("feeds", "size", "done", "result", "error", "t0")
+    __slots__ = ("feeds", "size", "done", "result", "error", "t0", "deadline")
 
-    def __init__(self, feeds, size):
+    def __init__(self, feeds, size, timeout_ms):
         self.feeds, self.size = feeds, size
         self.done = threading.Event()
         self.result = self.error = None
         self.t0 = time.monotonic()
+        # RunOptions.timeout_in_ms <= 0 means no timeout.
+        self.deadline = self.t0 + timeout_ms / 1000.0 if timeout_ms and timeout_ms > 0 else None
 
 
 class _Queue:
-    def __init__(self, servable, feed_names, fetch_names, timeout_ms, sig):
-        self.servable, self.feed_names, self.fetch_names, self.timeout_ms, self.sig = (
-            servable, feed_names, fetch_names, timeout_ms, sig)
+    def __init__(self, servable, feed_names, fetch_names, sig):
+        self.servable, self.feed_names, self.fetch_names, self.sig = servable, feed_names, fetch_names, sig
         self.tasks = []
 
 
@@ -86,8 +91,9 @@ class BatchScheduler:
         """Pick a ready batch (full, or oldest task older than the timeout)."""
         now = time.monotonic()
         wait = None
-        for q in self.queues.values():
+        for key, q in list(self.queues.items()):
             if not q.tasks:
+                del self.queues[key]  # an empty queue is dropped: it would pin an unloaded servable
                 continue
             total = sum(t.size for t in q.tasks)
             age = now - q.tasks[0].t0
@@ -114,8 +120,22 @@ class BatchScheduler:
                     self.cond.wait(wait if wait is not None else 1.0)
             self._run(q, batch)
 
+    @staticmethod
+    def _batch_timeout_ms(batch):
+        """ProcessBatch: the latest task deadline, or None if every task's deadline has passed."""
+        now = time.monotonic()
+        if any(t.deadline is None for t in batch):
+            return 0
+        latest = max(t.deadline for t in batch)
+        if latest <= now:
+            return None
+        return max(int((latest - now) * 1000), 1)
+
     def _run(self, q, batch):
         try:
+            timeout_ms = self._batch_timeout_ms(batch)
+            if timeout_ms is None:
+                raise ServingError(C.RESOURCE_EXHAUSTED, "Run() timeout exceeded while waiting in batching queue")
             total = sum(t.size for t in batch)
             padded = total
             if self.allowed:
@@ -136,7 +156,7 @@ class BatchScheduler:
             # batching_session.cc MergeInputTensors records these before running the merged batch.
             metrics.observe(metrics.padding_size, padded - total, str(padded))
             metrics.observe(metrics.processed_batch_size, padded)
-            outs = q.servable.run(q.feed_names, merged, q.fetch_names, q.timeout_ms)
+            outs = q.servable.run(q.feed_names, merged, q.fetch_names, timeout_ms)
             off = 0
             for t in batch:
                 res = []
@@ -178,10 +198,9 @@ class _ServableBatcher:
         if size > self.sched.max_batch:
             raise invalid_argument("Task size %d is larger than maximum input batch size %d"
                                    % (size, self.sched.max_batch))
-        key = (id(self.servable), sig, tuple(feed_names), tuple(fetch_names), timeout_ms)
-        task = _Task(feed_values, size)
-        self.sched.submit(key, lambda: _Queue(self.servable, tuple(feed_names), tuple(fetch_names), timeout_ms, sig),
-                          task)
+        key = (id(self.servable), sig, tuple(feed_names), tuple(fetch_names))
+        task = _Task(feed_values, size, timeout_ms)
+        self.sched.submit(key, lambda: _Queue(self.servable, tuple(feed_names), tuple(fetch_names), sig), task)
         task.done.wait()
         if task.error is not None:
             raise task.error

@@ -55,14 +55,15 @@ class Core:
         self.tensor_content = opts.enable_serialization_as_tensor_content
 
     # ---- Predict ----------------------------------------------------------
-    def predict_arrays(self, request, timeout_ms=0):
-        """Runs a PredictRequest. Returns (model_spec_proto, [(alias, dtype, ndarray)])."""
+    def predict_arrays(self, request, timeout_ms=0, arrays=None):
+        """Runs a PredictRequest. Returns (model_spec_proto, [(alias, dtype, ndarray)]).
+        `arrays` ({alias: ndarray}, from REST) stands in for request.inputs."""
         if not request.HasField("model_spec"):
             raise invalid_argument("Missing ModelSpec")
         with self.manager.get_handle(request.model_spec) as sv:
-            return self.predict_on(sv, request, timeout_ms)
+            return self.predict_on(sv, request, timeout_ms, arrays)
 
-    def predict_on(self, sv, request, timeout_ms=0):
+    def predict_on(self, sv, request, timeout_ms=0, arrays=None):
         sig_name = request.model_spec.signature_name or DEFAULT_SIG
         sig = sv.signatures.get(sig_name)
         if sig is None:
@@ -71,7 +72,7 @@ class Core:
             raise internal("Expected prediction signature method_name to be one of {%s, %s, %s}. Was: %s"
                            % (PREDICT, CLASSIFY, REGRESS, sig.method_name))
         sc = _sig_cache(sv, sig_name)
-        req_inputs = request.inputs
+        req_inputs = request.inputs if arrays is None else arrays
         n_req, n_sig = len(req_inputs), len(sc.inputs)
         if n_req > n_sig or (n_req < n_sig and not sc.has_defaults):
             rk, sk = set(req_inputs.keys()), {a for a, _, _ in sc.inputs}
@@ -90,10 +91,13 @@ class Core:
                     "Signature input alias: %s(feed name: %s) not found in request and no default value provided. "
                     "Inputs expected to be in the request {%s}, or default input alias set: %s"
                     % (alias, tname, _keys(req_inputs.keys()), _keys(sig.defaults.keys())))
-            try:
-                arr = proto_to_array(tp)
-            except TensorParseError:
-                raise invalid_argument("tensor parsing error: %s" % alias)
+            if isinstance(tp, np.ndarray):
+                arr = tp
+            else:
+                try:
+                    arr = proto_to_array(tp)
+                except TensorParseError:
+                    raise invalid_argument("tensor parsing error: %s" % alias)
             feed_names.append(tname)
             feed_values.append(arr)
         if n_req and seen != n_req:
@@ -312,16 +316,16 @@ class Core:
             else:
                 raise unimplemented("Unsupported signature method_name: %s" % t.method_name)
             plans.append((t, sname, sig, in_name, outs))
-        in_names = {p[3] for p in plans}
-        if len(in_names) != 1:
-            raise invalid_argument("Input tensor must be the same for all Signatures.")
+        # multi_inference.cc (since 2.4.0, commit abb8d3b516a3): the input names go into a set and one
+        # serialized-Example tensor feeds every one of them, in a single Session::Run (util.cc).
+        in_names = sorted({p[3] for p in plans})
         ex = self._serialized_examples(request.input)
         fetch, where = [], []
         for i, (t, sname, sig, in_name, outs) in enumerate(plans):
             for a in outs:
                 where.append((i, a))
                 fetch.append(sig.outputs[a].name)
-        results = sv.run([in_names.pop()], [ex], fetch, timeout_ms)
+        results = sv.run(in_names, [ex] * len(in_names), fetch, timeout_ms)
         per = [dict() for _ in plans]
         for (i, a), arr in zip(where, results):
             per[i][a] = np.asarray(arr)

@@ -70,9 +70,9 @@ FLAGS = [
     ("enable_serialization_as_tensor_content", "bool", False, "Enable serialization of predict response as tensor content."),
 ]
 
-# Printed by --version (model_servers/main.cc, version.h). 2.20.0 is the newest
+# Printed by --version (model_servers/main.cc, version.h). 2.21.0 (docker/.env TFS_IMAGE) is the
 # TF Serving release this server mirrors; "-compat" marks it as a reimplementation.
-SERVING_VERSION = "2.20.0-compat"
+SERVING_VERSION = "2.21.0-compat"
 
 INT_RANGES = {"int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1)}
 

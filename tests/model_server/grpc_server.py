@@ -3,12 +3,17 @@
 model_servers/prediction_service_impl.cc (deadline → RunOptions timeout),
 model_service_impl.cc, server.cc (INT32_MAX message sizes, channel args,
 0.0.0.0 listener), grpc_status_util.cc (messages cut at 1024 chars).
+
+A request that does not parse as its message gets INVALID_ARGUMENT here; grpc++
+(GenericDeserialize) and grpcio both answer INTERNAL for it, a code that tells
+the client the server failed (README, deviations).
 """
 import logging
 import time
 from concurrent import futures
 
 import grpc
+from google.protobuf.message import DecodeError
 from tensorflow_serving.apis import model_service_pb2_grpc, prediction_service_pb2_grpc
 
 from . import metrics
@@ -33,7 +38,8 @@ def _call(context, fn, model_name, api=None):
         metrics.record_request(model_name, e.code.name)
         context.abort(e.code, e.grpc_message())
     except Exception as e:  # noqa: BLE001  never leak a traceback to the client
-        log.exception("unexpected error")
+        log.error("gRPC %s model %r: internal error %s: %s", api or "call", model_name, type(e).__name__,
+                  str(e).replace("\n", " ")[:300])
         metrics.record_request(model_name, "INTERNAL")
         context.abort(C.INTERNAL, "%s: %s" % (type(e).__name__, e))
     metrics.record_request(model_name, "OK")
@@ -78,13 +84,33 @@ class ModelServicer(model_service_pb2_grpc.ModelServiceServicer):
         return _call(context, lambda: self.core.reload_config(request), "")
 
 
+class _ParseRequests(grpc.ServerInterceptor):
+    """Parses each request in the handler, so that bytes that are no valid message answer INVALID_ARGUMENT."""
+
+    def intercept_service(self, continuation, handler_call_details):
+        handler = continuation(handler_call_details)
+        if handler is None or handler.unary_unary is None or handler.request_deserializer is None:
+            return handler
+        parse, behavior = handler.request_deserializer, handler.unary_unary
+
+        def parse_then_call(raw, context):
+            try:
+                request = parse(raw)
+            except DecodeError as e:
+                context.abort(C.INVALID_ARGUMENT, "Failed to parse request: %s" % e)
+            return behavior(request, context)
+
+        return grpc.unary_unary_rpc_method_handler(parse_then_call, request_deserializer=None,
+                                                   response_serializer=handler.response_serializer)
+
+
 def start(core, opts, channel_args):
     options = [("grpc.max_send_message_length", INT32_MAX),
                ("grpc.max_receive_message_length", INT32_MAX),
                ("grpc.so_reuseport", 0)] + list(channel_args)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=max(opts.grpc_max_threads, 4),
                                                     thread_name_prefix="grpc"),
-                         options=options)
+                         options=options, interceptors=[_ParseRequests()])
     prediction_service_pb2_grpc.add_PredictionServiceServicer_to_server(PredictionServicer(core), server)
     model_service_pb2_grpc.add_ModelServiceServicer_to_server(ModelServicer(core), server)
     if opts.port:

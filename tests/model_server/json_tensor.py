@@ -14,11 +14,27 @@ from tensorflow.core.example import example_pb2, feature_pb2
 from tensorflow.core.framework import types_pb2
 
 from . import jsonparse as jp
-from .errors import ServingError, invalid_argument, unimplemented, internal
+from .errors import C, ServingError, invalid_argument, unimplemented, internal
 from .tensors import dtype_name, array_to_proto, NP_BY_DT
 
 DT = types_pb2
 ROW, COLUMNAR = "row", "columnar"
+# numpy holds at most 64 dimensions; TF's TensorShape 254. JSON nested deeper than 254 levels makes
+# TF Serving answer "tensor parsing error: <alias>" (Tensor::FromProto in GetInputValues); this server
+# answers the same from 65 levels on (README, deviations). Checked before the recursive walk.
+MAX_RANK = 64
+
+
+class _TooDeep(ServingError):
+    """Raised past MAX_RANK; not wrapped in the per-element context of instances errors."""
+
+    def __init__(self, alias):
+        super().__init__(C.INVALID_ARGUMENT, "tensor parsing error: %s" % alias)
+
+
+def _check_rank(shape, alias, extra=0):
+    if len(shape) + extra > MAX_RANK:
+        raise _TooDeep(alias)
 
 
 def parse_json(body):
@@ -26,7 +42,7 @@ def parse_json(body):
     if not body:
         raise invalid_argument("JSON Parse error: The document is empty")
     try:
-        doc = jp.parse(jp.decode_text(body))
+        doc = jp.parse(body)
     except jp.JsonError as e:
         raise invalid_argument("JSON Parse error: %s at offset: %d" % (e.text, e.offset))
     if not isinstance(doc, jp.JObj):
@@ -155,13 +171,57 @@ def _fill(v, level, shape, dtype, out):
         _fill(x, level + 1, shape, dtype, out)
 
 
-def _to_proto(dtype, shape, values):
+def _to_array(dtype, shape, values):
     if dtype == DT.DT_STRING:
         arr = np.empty(len(values), dtype=object)
         arr[:] = values
+    elif not values:
+        arr = np.zeros(0, NP_BY_DT[dtype])
+    elif NP_BY_DT[dtype] in (np.int8, np.uint8, np.int16):
+        # int_val holds int32; Tensor::FromProto casts to the narrow type (wraps: 300 → 44 for int8).
+        arr = np.array(values, dtype=np.int64).astype(NP_BY_DT[dtype])
     else:
-        arr = np.array(values, dtype=NP_BY_DT[dtype]) if values else np.zeros(0, NP_BY_DT[dtype])
-    return array_to_proto(arr.reshape(shape))
+        with np.errstate(over="ignore"):  # static_cast<float>(1e300) is inf, without a word
+            arr = np.array(values, dtype=NP_BY_DT[dtype])
+    return arr.reshape(shape)
+
+
+# Dense numeric JSON → ndarray in one numpy call, for the dtypes whose leaf check numpy can make:
+# any number for float/double (RapidJSON GetFloat/GetDouble), an int32 (IsInt) for the narrow ints,
+# an int64 (IsInt64) for int64. Anything else, or any doubt, takes the per-element walk, which
+# reports the first error in document order as json_tensor.cc does.
+_DENSE_OK_KINDS = {
+    DT.DT_FLOAT: "fiu", DT.DT_DOUBLE: "fiu", DT.DT_INT32: "i", DT.DT_INT16: "i", DT.DT_INT8: "i",
+    DT.DT_UINT8: "i", DT.DT_INT64: "i",
+}
+
+
+_NUMERIC_BYTES = b"0123456789.,+-eE[] \t\r\n"
+
+
+def _dense_numeric(value, dtype, literal_free):
+    """ndarray of `value` converted as json_tensor.cc would, or None to take the per-element walk.
+
+    numpy turns true/false/null into numbers without a word, so this runs only on bodies that hold no
+    such literal (`literal_free`); strings, objects and ragged or too deep lists make numpy fail or
+    pick a non-numeric kind."""
+    kinds = _DENSE_OK_KINDS.get(dtype)
+    if kinds is None or not literal_free:
+        return None
+    try:
+        arr = np.array(value)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if arr.dtype.kind not in kinds or arr.ndim > MAX_RANK:
+        return None
+    if dtype in (DT.DT_FLOAT, DT.DT_DOUBLE):
+        if arr.dtype.kind != "f":
+            arr = arr.astype(np.float64)  # RapidJSON reads an integer's double, then casts
+        with np.errstate(over="ignore"):  # static_cast<float>(1e300) is inf, without a word
+            return arr.astype(NP_BY_DT[dtype], copy=False)
+    if dtype != DT.DT_INT64 and arr.size and (arr.min() < jp.INT32[0] or arr.max() > jp.INT32[1]):
+        return None
+    return arr.astype(NP_BY_DT[dtype], copy=False)  # int_val → int8/16/uint8 wraps like Tensor::FromProto
 
 
 def _add_instance_item(item, name, infos, size_map, shape_map, tensors):
@@ -169,6 +229,7 @@ def _add_instance_item(item, name, infos, size_map, shape_map, tensors):
     if info is None:
         raise invalid_argument("JSON object: does not have named input: %s" % name)
     shape = _dense_shape(item)
+    _check_rank(shape, name, 1)
     t = tensors.get(name)
     if t is None:
         t = tensors[name] = _Tensor(info.dtype)
@@ -189,11 +250,16 @@ def _is_element_object(v):
     return isinstance(v, jp.JObj) and not _is_b64(v)
 
 
-def _from_instances(instances, infos):
+def _from_instances(instances, infos, literal_free=False):
     if not isinstance(instances[0], jp.JObj) and len(infos) > 1:
         raise invalid_argument("instances is a plain list, but expecting list of objects as multiple "
                                "input tensors required as per tensorinfo_map")
     objects = _is_element_object(instances[0])
+    if not objects:
+        name, info = next(iter(infos.items()))
+        arr = _dense_numeric(instances, info.dtype, literal_free)
+        if arr is not None:
+            return {name: arr}
     names = sorted(infos)
     tensors, size_map, shape_map = {}, {}, {}
     for i, elem in enumerate(instances):
@@ -205,6 +271,8 @@ def _from_instances(instances, infos):
                 keys.add(k)
                 try:
                     _add_instance_item(v, k, infos, size_map, shape_map, tensors)
+                except _TooDeep:
+                    raise
                 except ServingError as e:
                     raise invalid_argument("Failed to process element: %d key: %s of 'instances' list. Error: %s"
                                            % (i, k, e.to_string()))
@@ -216,14 +284,16 @@ def _from_instances(instances, infos):
                 raise invalid_argument("Expecting value/list but got object at item %d of input list" % i)
             try:
                 _add_instance_item(elem, next(iter(infos)), infos, size_map, shape_map, tensors)
+            except _TooDeep:
+                raise
             except ServingError as e:
                 raise invalid_argument("Failed to process element: %d of 'instances' list. Error: %s"
                                        % (i, e.to_string()))
     n = len(instances)
-    return {name: _to_proto(t.dtype, [n] + shape_map[name], t.values) for name, t in tensors.items()}
+    return {name: _to_array(t.dtype, [n] + shape_map[name], t.values) for name, t in tensors.items()}
 
 
-def _from_inputs(val, infos):
+def _from_inputs(val, infos, literal_free=False):
     out = {}
     if not isinstance(val, jp.JObj) or _is_b64(val):
         if len(infos) > 1:
@@ -238,23 +308,37 @@ def _from_inputs(val, infos):
                 raise invalid_argument("Missing named input: %s in 'inputs' object." % name)
             items.append((name, info, val[name]))
     for name, info, v in items:
+        arr = _dense_numeric(v, info.dtype, literal_free)
+        if arr is not None:
+            out[name] = arr
+            continue
         shape = _dense_shape(v)
+        _check_rank(shape, name)
         values = []
         _fill(v, 0, shape, info.dtype, values)
-        out[name] = _to_proto(info.dtype, shape, values)
+        out[name] = _to_array(info.dtype, shape, values)
     return out
 
 
-def fill_predict_request(body, request, get_tensorinfo_map):
+def fill_predict_request(body, request, get_tensorinfo_map, arrays=None):
     """FillPredictRequestFromJson. `get_tensorinfo_map(signature_name)` → {alias: TensorInfo}
-    (resolves model/version/label/signature; may raise). Returns ROW or COLUMNAR."""
+    (resolves model/version/label/signature; may raise). Returns ROW or COLUMNAR. With an `arrays`
+    dict, the input tensors go there as ndarrays instead of into request.inputs (no proto round trip)."""
     doc = parse_json(body)
+    raw = body if isinstance(body, (bytes, bytearray)) else str(body).encode("utf-8", "surrogatepass")
+    # One pass drops what numbers and arrays are made of; true/false/null keep "tru"/"fals"/"nul".
+    rest = raw.translate(None, _NUMERIC_BYTES)
+    literal_free = b"tru" not in rest and b"fals" not in rest and b"nul" not in rest
     sig = doc.get("signature_name", None) if "signature_name" in doc else None
     if "signature_name" in doc:
         if not isinstance(sig, str):
             raise invalid_argument("JSON Value: %s not formatted correctly. 'signature_name' key must be a string value."
                                    % _dbg(doc))
-        request.model_spec.signature_name = sig
+        if _is_utf8(sig):
+            request.model_spec.signature_name = sig
+        else:  # cannot name a signature: GetInfoMap answers "not found" for it
+            get_tensorinfo_map(sig)
+            raise invalid_argument('Serving signature name: "%s" not found in signature def' % sig)
     infos = get_tensorinfo_map(request.model_spec.signature_name)
     if not infos:
         raise invalid_argument("Failed to get input map for signature: %s"
@@ -268,13 +352,16 @@ def fill_predict_request(body, request, get_tensorinfo_map):
             raise _format_error(doc, "Expecting 'instances' to be an list/array")
         if not inst:
             raise _format_error(doc, "No values in 'instances' array")
-        tensors, fmt = _from_instances(inst, infos), ROW
+        tensors, fmt = _from_instances(inst, infos, literal_free), ROW
     elif has_inp:
-        tensors, fmt = _from_inputs(doc["inputs"], infos), COLUMNAR
+        tensors, fmt = _from_inputs(doc["inputs"], infos, literal_free), COLUMNAR
     else:
         raise invalid_argument("Missing 'inputs' or 'instances' key")
-    for k, v in tensors.items():
-        request.inputs[k].CopyFrom(v)
+    if arrays is not None:
+        arrays.update(tensors)
+    else:
+        for k, v in tensors.items():
+            request.inputs[k].CopyFrom(array_to_proto(v))
     return fmt
 
 
@@ -319,17 +406,34 @@ def _make_example(val, example):
         kind = [None]
         for v in (content if isinstance(content, list) else [content]):
             _add_to_feature(v, name, f, kind)
+        if not _is_utf8(name):
+            # TF Serving keeps the key as bytes; a protobuf string here must be UTF-8. No model's parse
+            # spec can name such a feature (its keys are UTF-8 attrs), so dropping it parses the same.
+            continue
         example.features.feature[name].CopyFrom(f)
 
 
+def _is_utf8(s):
+    try:
+        s.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
 def fill_classify_regress_request(body, request):
-    """FillClassificationRequestFromJson / FillRegressionRequestFromJson."""
+    """FillClassificationRequestFromJson / FillRegressionRequestFromJson. Returns a signature name
+    that is not valid UTF-8 (so cannot be set on the proto nor name any signature), else None."""
     doc = parse_json(body)
+    bad_signature = None
     if "signature_name" in doc:
         if not isinstance(doc["signature_name"], str):
             raise invalid_argument("JSON Value: %s not formatted correctly. 'signature_name' key must be a string value."
                                    % _dbg(doc))
-        request.model_spec.signature_name = doc["signature_name"]
+        if _is_utf8(doc["signature_name"]):
+            request.model_spec.signature_name = doc["signature_name"]
+        else:
+            bad_signature = doc["signature_name"]
     has_context = "context" in doc
     if has_context:
         _make_example(doc["context"], request.input.example_list_with_context.context)
@@ -345,6 +449,7 @@ def fill_classify_regress_request(body, request):
         target = (request.input.example_list_with_context.examples if has_context
                   else request.input.example_list.examples)
         _make_example(v, target.add())
+    return bad_signature
 
 
 # --- responses ---------------------------------------------------------------
@@ -408,6 +513,10 @@ def _single_line(tokens, shape, pos, dim, indent):
     if dim == len(shape):
         pos[0] += 1
         return _b64_obj(tokens[pos[0] - 1], indent), None
+    if dim == len(shape) - 1 and not (tokens and tokens[0].startswith("{")):
+        start = pos[0]  # a row of plain scalars (not b64 objects): one join
+        pos[0] += shape[dim]
+        return "[" + ", ".join(tokens[start:pos[0]]) + "]", None
     parts = []
     for _ in range(shape[dim]):
         if dim == len(shape) - 1:
@@ -509,4 +618,10 @@ def make_json_from_error(message):
 
 
 def to_bytes(s):
-    return s.encode("utf-8", "surrogateescape")
+    """Response text → bytes. Bytes that were not valid UTF-8 in the request travel as surrogate
+    escapes and leave as themselves (RapidJSON copies string bytes); any other lone surrogate is
+    written in its 3-byte UTF-8 form, as RapidJSON 1.1.0 writes a lone \\udc00 escape."""
+    try:
+        return s.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        return s.encode("utf-8", "surrogatepass")

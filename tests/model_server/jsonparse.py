@@ -8,15 +8,22 @@ kParseNanAndInfFlag | kParseStopWhenDoneFlag (util/json_tensor.cc ParseJson):
   * integers keep their type (Int/Uint/Int64/Uint64) and only literals with
     `.`/`e` (or beyond uint64) are doubles;
   * duplicate object keys are kept (lookups find the first).
-Fast path: Python's json module; on any failure a small RapidJSON-like
-iterative parser re-parses the text to reproduce the error text/offset (or
-accept what RapidJSON accepts, e.g. `Inf`).
+Fast path: python-rapidjson, a binding of RapidJSON itself, with native number
+parsing (RapidJSON's default, not full precision: TF Serving sets no
+kParseFullPrecisionFlag) and NaN/Inf accepted. It differs from TF Serving's
+RapidJSON 1.1.0 in a few places: it stops at a recursion limit (1.1.0 parses
+iteratively), refuses bytes after the value (StopWhenDone), decodes the body
+as strict UTF-8 (1.1.0 copies bytes), and refuses a lone low surrogate (1.1.0
+writes it as 3 bytes). On any failure a small RapidJSON-1.1.0-like iterative
+parser re-parses the text to reproduce the error text/offset, or to accept
+what 1.1.0 accepts.
 
 JsonValueToDebugString (json_tensor.cc) re-serialises values with a
 PrettyWriter (4-space indent, single-line arrays) cut after 256 bytes.
 """
-import json
 import math
+
+import rapidjson
 
 INT32 = (-2**31, 2**31 - 1)
 INT64 = (-2**63, 2**63 - 1)
@@ -60,26 +67,32 @@ def _float(s):
     return d
 
 
-_CONST = {"NaN": float("nan"), "Infinity": float("inf"), "-Infinity": float("-inf")}
-_decoder = json.JSONDecoder(object_pairs_hook=JObj, parse_int=_int_or_double,
-                            parse_float=_float, parse_constant=_CONST.__getitem__)
 _WS = " \t\n\r"
 
 
-def decode_text(body):
-    """bytes → str keeping invalid UTF-8 bytes (RapidJSON does not validate encoding)."""
-    return body.decode("utf-8", "surrogateescape") if isinstance(body, (bytes, bytearray)) else body
+class _RapidDecoder(rapidjson.Decoder):
+    """Objects as JObj (first key wins, all pairs kept), like a RapidJSON Document."""
+
+    def start_object(self):
+        return []
+
+    def end_object(self, pairs):
+        return JObj(pairs)
 
 
-def parse(text):
-    """Parse like RapidJSON with StopWhenDone. Raises JsonError(text, offset)."""
-    s = text.lstrip(_WS)
-    if s and "\x00" not in s:
-        try:
-            return _decoder.raw_decode(s)[0]
-        except (ValueError, RecursionError):
-            pass
-    return _SlowParser(text).parse()
+_rapid = _RapidDecoder(number_mode=rapidjson.NM_NAN | rapidjson.NM_NATIVE)
+
+
+def parse(body):
+    """Parse bytes (or str) like RapidJSON 1.1.0 with StopWhenDone. Raises JsonError(text, offset)."""
+    try:
+        return _rapid(body)
+    except (ValueError, RecursionError, OverflowError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
+        pass
+    if not isinstance(body, (bytes, bytearray)):
+        body = body.encode("utf-8", "surrogatepass")
+    # One char per byte: offsets count bytes, as RapidJSON's do; strings are decoded from their bytes.
+    return _SlowParser(body.decode("latin-1")).parse()
 
 
 # ---------------------------------------------------------------------------
@@ -252,7 +265,7 @@ class _SlowParser:
 
     def string(self):
         self.i += 1
-        out = []
+        out, raw = [], bytearray()  # raw: the current run of literal bytes (text is latin-1 decoded)
         t = self.t
         while True:
             if self.i >= self.n:
@@ -260,8 +273,11 @@ class _SlowParser:
             c = t[self.i]
             if c == '"':
                 self.i += 1
+                out.append(raw.decode("utf-8", "surrogateescape"))
                 return "".join(out)
             if c == "\\":
+                out.append(raw.decode("utf-8", "surrogateescape"))
+                raw.clear()
                 esc_off = self.i
                 self.i += 1
                 e = self.peek()
@@ -285,7 +301,7 @@ class _SlowParser:
                 continue
             if c < " ":
                 self.err(E_ESCAPE)
-            out.append(c)
+            raw.append(ord(c))
             self.i += 1
 
     def number(self):

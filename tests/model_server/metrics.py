@@ -5,7 +5,15 @@ request_latency, runtime_latency), batching/batching_session.cc; format from
 util/prometheus_exporter.cc: `# TYPE` lines, no HELP, int64 values, buckets
 `le="<limit>"` ending with `+Inf`, then _sum and _count.
 """
+import logging
 import threading
+
+log = logging.getLogger("tensorflow_serving")
+
+# TF Serving keeps one cell per label tuple for as long as the process lives, so any client can grow
+# the request_count/request_latency label sets without limit by naming models that do not exist.
+# This server keeps at most this many label tuples per metric and drops the rest (README, deviations).
+MAX_LABEL_SETS = 1000
 
 # util.cc: request latency buckets 10 * 1.8^i, 33 buckets (µs).
 LATENCY_BUCKETS = [10 * 1.8 ** i for i in range(33)]
@@ -13,21 +21,36 @@ LATENCY_BUCKETS = [10 * 1.8 ** i for i in range(33)]
 BATCH_SIZE_BUCKETS = [2 ** i for i in range(14)]
 
 
+def _room_for(metric, labels):
+    """True if `labels` has a cell or may get one (bounded label sets)."""
+    if labels in metric.values:
+        return True
+    if len(metric.values) < MAX_LABEL_SETS:
+        return True
+    if not metric.full_logged:
+        metric.full_logged = True
+        log.warning("metric %s holds %d label sets; new label sets are not recorded", metric.name, MAX_LABEL_SETS)
+    return False
+
+
 class Counter:
     def __init__(self, name, labels):
-        self.name, self.labels, self.values = name, labels, {}
+        self.name, self.labels, self.values, self.full_logged = name, labels, {}, False
 
     def inc(self, *labels, n=1):
-        self.values[labels] = self.values.get(labels, 0) + n
+        if _room_for(self, labels):
+            self.values[labels] = self.values.get(labels, 0) + n
 
 
 class Histogram:
     def __init__(self, name, labels, buckets):
-        self.name, self.labels, self.buckets, self.values = name, labels, buckets, {}
+        self.name, self.labels, self.buckets, self.values, self.full_logged = name, labels, buckets, {}, False
 
     def observe(self, v, *labels):
         h = self.values.get(labels)
         if h is None:
+            if not _room_for(self, labels):
+                return
             h = self.values[labels] = [[0] * (len(self.buckets) + 1), 0.0, 0]
         i = 0
         while i < len(self.buckets) and v >= self.buckets[i]:
@@ -80,8 +103,14 @@ def inc(counter, *labels, n=1):
         counter.inc(*labels, n=n)
 
 
+def _label_value(v):
+    """prometheus_exporter.cc SanitizeLabelValue escapes \\ and "; this server also escapes a newline,
+    which TF Serving writes raw (it would end the sample line: README, deviations)."""
+    return v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
 def _lbl(names, values, extra=None):
-    pairs = ['%s="%s"' % (k, v) for k, v in zip(names, values)]
+    pairs = ['%s="%s"' % (k, _label_value(v)) for k, v in zip(names, values)]
     if extra:
         pairs.append(extra)
     return "{" + ",".join(pairs) + "}" if pairs else ""
@@ -112,3 +141,14 @@ def render():
                     out.append("%s_sum%s %d" % (m.name, _lbl(m.labels, labels), int(total)))  # int64 values
                     out.append("%s_count%s %d" % (m.name, _lbl(m.labels, labels), n))
     return "\n".join(out) + "\n" if out else ""
+
+
+def render_bytes():
+    """The page as bytes. Label values are model names taken from URLs and protos: a name that is not
+    valid UTF-8 arrives as surrogate escapes and leaves as its original bytes (TF Serving's labels are
+    byte strings), so rendering never fails."""
+    page = render()
+    try:
+        return page.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte: keep its UTF-8 form
+        return page.encode("utf-8", "surrogatepass")

@@ -7,24 +7,30 @@ http_rest_api_util.cc (regexes, curl unescape, JSON of status/metadata),
 util/net_http/server/internal/evhttp_request.cc (path incl. query, gzip
 request bodies, 100 MiB cap), libevent http.c (404 page, reason phrases).
 Inference runs in a thread pool of --rest_api_num_threads.
+
+Every error leaves as TF Serving's JSON error body (`{"error": ...}`), also the HTTP-level ones
+aiohttp would answer with a text page (malformed request line, missing Host header), except the
+libevent 404 page that TF Serving itself sends for paths outside /v1/. Each error is logged once,
+in one line, with the request that caused it.
 """
 import asyncio
 import json
 import logging
+import os
 import re
 import time
 import urllib.parse
 import zlib
 from concurrent import futures
 
-from aiohttp import web
+from aiohttp import web, web_protocol, web_server
 from google.protobuf import json_format
 from tensorflow_serving.apis import (classification_pb2, get_model_metadata_pb2, get_model_status_pb2,
                                      predict_pb2, regression_pb2)
 
 from . import json_tensor as jt
 from . import metrics
-from .errors import ServingError, C, invalid_argument, failed_precondition
+from .errors import ServingError, C, invalid_argument, failed_precondition, not_found
 
 log = logging.getLogger("tensorflow_serving")
 
@@ -38,6 +44,14 @@ MAX_GUNZIP = 100 * 1024 * 1024  # util/net_http/compression/gzip_zlib.h kMaxUnco
 # libevent evhttp_response_phrase_internal: codes outside its table get the class name.
 _REASONS = {429: "Client Error", 499: "Client Error"}
 JSON_HEADERS = (("Content-Type", "application/json"),)
+# TF Serving's evhttp_server.cc never calls evhttp_set_timeout, and libevent 2.1.12 (its pinned
+# release) leaves a server connection without read timeout unless one is set (http.c
+# evhttp_get_request): an idle or half-sent request holds its connection forever. This server closes
+# a connection that sends nothing for libevent's own default, HTTP_READ_TIMEOUT = 50 s
+# (http-internal.h; what evhttp_connection_set_timeout applies for "default"). The environment
+# variable lets the test suite shorten it.
+READ_TIMEOUT_S = float(os.environ.get("TFS_COMPAT_HTTP_READ_TIMEOUT_S", "50"))
+BODY_CHUNK = 1 << 20
 CORS_HEADERS = (("Access-Control-Allow-Origin", "*"), ("Access-Control-Allow-Methods", "POST, GET"),
                 ("Access-Control-Allow-Headers", "Content-Type"))
 
@@ -53,6 +67,20 @@ class _EarlyError(Exception):
 def _unescape(s):
     # curl_easy_unescape: %XX decoded, '+' kept, invalid escapes kept literally.
     return urllib.parse.unquote_to_bytes(s).decode("utf-8", "surrogateescape")
+
+
+def _utf8(s):
+    """True if `s` can go into a proto string field (no byte of the URL was invalid UTF-8)."""
+    try:
+        s.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _one_line(text, limit=300):
+    text = str(text).replace("\n", " ")
+    return text if len(text) <= limit else text[:limit] + "..."
 
 
 def _ordered(d, desc, preserve):
@@ -125,7 +153,7 @@ class RestHandler:
         except ServingError as e:
             err, out = e, ""
         except Exception as e:  # noqa: BLE001  never leak a traceback to the client
-            log.exception("unexpected error in REST handler")
+            log.error("REST %s %s: internal error %s: %s", method, _one_line(path), type(e).__name__, _one_line(e))
             err, out = ServingError(C.INTERNAL, "%s: %s" % (type(e).__name__, e)), ""
         if err is not None:
             out += jt.make_json_from_error(err.message)
@@ -154,12 +182,26 @@ class RestHandler:
         return name, version, label, api, sub, True
 
     @staticmethod
-    def _spec(spec, name, version, label):
-        """FillModelSpecWithNameVersionAndLabel."""
-        spec.name = name
+    def _spec(spec, name, version, label, status_api=False):
+        """FillModelSpecWithNameVersionAndLabel. TF Serving keeps names as bytes; a protobuf string here
+        must be UTF-8, so a name or label that is not can only be unknown: answer what ServerCore
+        answers for an unknown one (manager.py resolve_version / get_handle / status)."""
         if version is not None and label is not None:
             raise invalid_argument("Both model version (%d) and model version label (%s) cannot be supplied."
                                    % (version, label))
+        if label is not None and not _utf8(label):
+            if not status_api:  # GetModelStatus ignores labels
+                raise invalid_argument("Unrecognized servable version label: %s" % label)
+            label = None
+        if not _utf8(name):
+            if status_api:
+                if version is not None:
+                    raise not_found("Could not find version %d of model %s" % (version, name))
+                raise not_found("Could not find any versions of model %s" % name)
+            if version is not None:
+                raise not_found("Servable not found for request: Specific(%s, %d)" % (name, version))
+            raise not_found("Servable not found for request: Latest(%s)" % name)
+        spec.name = name
         if version is not None:
             spec.version.value = version
         if label is not None:
@@ -168,29 +210,39 @@ class RestHandler:
     def _predict(self, name, version, label, body):
         req = predict_pb2.PredictRequest()
         self._spec(req.model_spec, name, version, label)
-        fmt = jt.fill_predict_request(body, req, lambda sig: self.core.signature_inputs(req.model_spec, sig))
-        _, outs = self.core.predict_arrays(req, self.timeout_ms)
+        arrays = {}
+        fmt = jt.fill_predict_request(body, req, lambda sig: self.core.signature_inputs(req.model_spec, sig), arrays)
+        _, outs = self.core.predict_arrays(req, self.timeout_ms, arrays)
         return jt.make_json_from_tensors({a: (dt, arr) for a, dt, arr in outs}, fmt)
 
     def _classify(self, name, version, label, body):
         req = classification_pb2.ClassificationRequest()
         self._spec(req.model_spec, name, version, label)
-        jt.fill_classify_regress_request(body, req)
+        bad_signature = jt.fill_classify_regress_request(body, req)
+        if bad_signature is not None:
+            self._no_signature(req.model_spec, bad_signature)
         resp = self.core.classify(req, self.timeout_ms)
         return jt.make_json_from_classification(resp.result)
 
     def _regress(self, name, version, label, body):
         req = regression_pb2.RegressionRequest()
         self._spec(req.model_spec, name, version, label)
-        jt.fill_classify_regress_request(body, req)
+        bad_signature = jt.fill_classify_regress_request(body, req)
+        if bad_signature is not None:
+            self._no_signature(req.model_spec, bad_signature)
         resp = self.core.regress(req, self.timeout_ms)
         return jt.make_json_from_regression(resp.result)
+
+    def _no_signature(self, model_spec, signature_name):
+        """A signature name that is not UTF-8 names no signature: the servable lookup still comes first."""
+        with self.core.manager.get_handle(model_spec):
+            raise invalid_argument("No signature was found with the name: %s" % signature_name)
 
     def _status(self, name, version, label):
         if not name:
             raise invalid_argument("Missing model name in request.")
         req = get_model_status_pb2.GetModelStatusRequest()
-        self._spec(req.model_spec, name, version, label)
+        self._spec(req.model_spec, name, version, label, status_api=True)
         return _status_json(self.core.get_model_status(req))
 
     def _metadata(self, name, version, label):
@@ -218,7 +270,40 @@ def _gunzip(body):
         return b""
 
 
-def make_app(core, opts, monitoring):
+class _Connection(web_protocol.RequestHandler):
+    """aiohttp's per-connection protocol, with errors in TF Serving's JSON shape, logged in one line."""
+
+    def handle_error(self, request, status=500, exc=None, message=None):
+        # Called for requests aiohttp cannot parse (400) and for exceptions escaping `entry` (500).
+        text = message if status != 500 else "Internal error"
+        detail = message or (("%s: %s" % (type(exc).__name__, exc)) if exc is not None else "")
+        log.error("REST %s %s from %s: HTTP %d %s", getattr(request, "method", "?"),
+                  _one_line(getattr(request, "raw_path", "?")), request.remote, status, _one_line(detail))
+        if request.writer.output_size > 0:
+            raise ConnectionError("Response is sent already, cannot send another response with the error message")
+        resp = web.Response(status=status, body=jt.to_bytes(jt.make_json_from_error(str(text))),
+                            headers=JSON_HEADERS)
+        resp.force_close()
+        return resp
+
+
+class _Server(web_server.Server):
+    def __call__(self):
+        return _Connection(self, loop=self._loop, **self._kwargs)
+
+
+async def _read_body(request):
+    """The whole body, each chunk awaited at most READ_TIMEOUT_S (a stalled upload is dropped)."""
+    chunks = []
+    while True:
+        chunk = await asyncio.wait_for(request.content.readany(), READ_TIMEOUT_S)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+
+
+def make_handler(core, opts, monitoring):
+    """The request handler coroutine and the thread pool it runs inference in."""
     handler = RestHandler(core, opts)
     pool = futures.ThreadPoolExecutor(max_workers=max(opts.rest_api_num_threads, 1), thread_name_prefix="httprest")
     prom = monitoring.prometheus_config
@@ -233,13 +318,20 @@ def make_app(core, opts, monitoring):
         path_only = raw.split("?", 1)[0]
         if prom_path is not None and path_only == prom_path:
             if raw != prom_path:
-                return respond(400, ("Unexpected path: %s. Should be %s" % (raw, prom_path)).encode(),
+                return respond(400, jt.to_bytes("Unexpected path: %s. Should be %s" % (raw, prom_path)),
                                {"Content-Type": "text/plain"})
-            return respond(200, metrics.render().encode(), {"Content-Type": "text/plain"})
+            return respond(200, metrics.render_bytes(), {"Content-Type": "text/plain"})
         if not DISPATCH_RE.fullmatch(raw):
             return respond(404, NOT_FOUND_PAGE, {"Content-Type": "text/html", "Connection": "close"})
         start = time.perf_counter()
-        body = await request.read()
+        try:
+            body = await _read_body(request)
+        except asyncio.TimeoutError:
+            log.error("REST %s %s from %s: no body data for %g s, connection closed", request.method,
+                      _one_line(raw), request.remote, READ_TIMEOUT_S)
+            if request.transport is not None:
+                request.transport.close()
+            return web.Response(status=408)  # never sent: the connection is already closed
         if "gzip" in request.headers.get("Content-Encoding", ""):
             body = _gunzip(body)
         method = request.method
@@ -262,15 +354,16 @@ def make_app(core, opts, monitoring):
         metrics.record_request(model_name, err.code.name if err else "OK")
         return respond(status, jt.to_bytes(out), headers)
 
-    app = web.Application(client_max_size=2**62)
-    app.router.add_route("*", "/{tail:.*}", entry)
-    app["pool"] = pool
-    return app
+    return entry, pool
 
 
 async def start(core, opts, monitoring):
-    app = make_app(core, opts, monitoring)
-    runner = web.AppRunner(app, auto_decompress=False, access_log=None, handle_signals=False)
+    entry, _pool = make_handler(core, opts, monitoring)  # the pool's threads are daemons of this process
+    # keepalive_timeout closes a connection idle before or between requests, or stuck in its headers.
+    # read_bufsize: a large body arrives in few 1 MiB chunks instead of pausing the socket every 64 KiB.
+    server = _Server(entry, keepalive_timeout=READ_TIMEOUT_S, auto_decompress=False, access_log=None,
+                     read_bufsize=BODY_CHUNK)
+    runner = web.ServerRunner(server, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, "0.0.0.0", opts.rest_api_port, reuse_address=True)
     await site.start()

@@ -4,8 +4,12 @@ Mirrors TF Serving's SavedModelBundle (servables/tensorflow/saved_model_bundle_f
 TF cc/saved_model/loader.cc): the MetaGraph for the configured tags is
 imported into a classic Session and signatures are run by tensor name, so
 TF1 and TF2 (incl. Keras 3 `model.export()`) exports behave the same.
-Signature runs go through Session::MakeCallable handles cached per
-(feeds, fetches, timeout) — the hot path does no graph lookups.
+Signature runs call Session::Run through TF's C API (TF_SessionRun) with the
+RunOptions of each call, as TF Serving's Session::Run(run_options, ...) does:
+the deadline of a call is its RunOptions.timeout_in_ms and keys nothing (a
+callable per deadline would be a cache any client can grow). DirectSession
+itself caches its executors per (sorted feeds, fetches), a set bounded by the
+signatures. Feed/fetch names are resolved to graph outputs once per name.
 """
 import logging
 import os
@@ -14,6 +18,7 @@ import threading
 import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import config_pb2
+from tensorflow.python.client import pywrap_tf_session as tf_session
 
 from .errors import ServingError, C, from_tf_exception
 
@@ -64,38 +69,40 @@ class Servable:
             self.session.close()
             raise ServingError(C.INTERNAL, "%s: %s" % (type(e).__name__, e))
         self.signatures = dict(self.meta_graph_def.signature_def)
-        self._callables = {}
+        self._outputs = {}  # tensor name → TF_Output; keys come from this servable's signatures only
         self._lock = threading.Lock()
         self.batcher = None  # set by batching.py when --enable_batching
 
-    def callable_for(self, feed_names, fetch_names, timeout_ms):
-        key = (feed_names, fetch_names, timeout_ms)
-        fn = self._callables.get(key)
-        if fn is None:
+    def _output(self, name):
+        out = self._outputs.get(name)
+        if out is None:
             with self._lock:
-                fn = self._callables.get(key)
-                if fn is None:
-                    opts = config_pb2.CallableOptions(feed=list(feed_names), fetch=list(fetch_names))
-                    if timeout_ms and timeout_ms > 0:
-                        opts.run_options.timeout_in_ms = int(timeout_ms)
-                    try:
-                        fn = self.session._make_callable_from_options(opts)  # pylint: disable=protected-access
-                    except tf.errors.OpError as e:
-                        raise from_tf_exception(e)
-                    self._callables[key] = fn
-        return fn
+                try:
+                    out = self.graph.get_tensor_by_name(name)._as_tf_output()  # pylint: disable=protected-access
+                except (KeyError, ValueError) as e:
+                    raise ServingError(C.INVALID_ARGUMENT, str(e))
+                self._outputs[name] = out
+        return out
 
     def run(self, feed_names, feed_values, fetch_names, timeout_ms=0):
         """Session::Run by tensor names → list of numpy arrays. Raises ServingError."""
-        fn = self.callable_for(tuple(feed_names), tuple(fetch_names), timeout_ms)
+        feeds = {self._output(n): v for n, v in zip(feed_names, feed_values)}
+        fetches = [self._output(n) for n in fetch_names]
+        options = None
+        if timeout_ms and timeout_ms > 0:
+            options = tf_session.TF_NewBufferFromString(
+                config_pb2.RunOptions(timeout_in_ms=int(timeout_ms)).SerializeToString())
         try:
-            return fn(*feed_values)
+            return tf_session.TF_SessionRun_wrapper(self.session._session, options, feeds, fetches, [], None)  # pylint: disable=protected-access
         except tf.errors.OpError as e:
             raise from_tf_exception(e)
+        finally:
+            if options is not None:
+                tf_session.TF_DeleteBuffer(options)
 
     def unload(self):
         try:
-            self._callables.clear()
+            self._outputs.clear()
             self.session.close()
         except Exception:  # noqa: BLE001
             pass

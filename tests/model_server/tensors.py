@@ -121,7 +121,24 @@ class TensorParseError(Exception):
     pass
 
 
+MAX_DIMS = 254  # TF TensorShape::MaxDimensions(); numpy stops at 64 (README, deviations)
+INT64_MAX = 2**63 - 1
+# Tensor::FromProto fills missing values by repeating the last one, so a tiny proto can ask for a huge
+# tensor; TF fails the allocation ("tensor parsing error") only when the allocator does. This server
+# refuses, as a parse error, any tensor whose values would take more than the largest message gRPC
+# accepts (INT32_MAX bytes, server.cc): no request can make it allocate more than that per input.
+MAX_TENSOR_BYTES = 2**31 - 1
+
+
 def proto_to_array(p):
+    """TensorProto → numpy, or TensorParseError where TF's Tensor::FromProto returns false."""
+    try:
+        return _proto_to_array(p)
+    except (MemoryError, ValueError, OverflowError) as e:  # an allocation or reshape numpy refuses
+        raise TensorParseError(str(e))
+
+
+def _proto_to_array(p):
     """TensorProto → numpy, with TF's Tensor::FromProto acceptance rules.
 
     Fewer typed values than elements: the last value is repeated; none: zeros;
@@ -130,12 +147,17 @@ def proto_to_array(p):
     if p.tensor_shape.unknown_rank:
         raise TensorParseError("unknown rank")
     shape = tuple(d.size for d in p.tensor_shape.dim)
-    if any(d < 0 for d in shape):
-        raise TensorParseError("negative dim")
+    if len(shape) > 64 or any(d < 0 for d in shape):  # TensorShape::IsValid (254 dims in TF)
+        raise TensorParseError("invalid shape")
     n = 1
     for d in shape:
         n *= d
+    if n > INT64_MAX:  # TensorShape::IsValid: the element count must fit in int64
+        raise TensorParseError("too many elements")
     dt = p.dtype
+    npt = NP_BY_DT.get(dt)
+    if n * (np.dtype(npt).itemsize if npt is not None else 8) > MAX_TENSOR_BYTES:
+        raise TensorParseError("tensor too large")
     if dt == DT.DT_STRING:
         vals = list(p.string_val)
         if len(vals) > n or (vals == [] and n and p.tensor_content):
@@ -145,7 +167,6 @@ def proto_to_array(p):
         a = np.empty(n, dtype=object)
         a[:] = vals
         return a.reshape(shape)
-    npt = NP_BY_DT.get(dt)
     if npt is None:
         import tensorflow as tf
         try:

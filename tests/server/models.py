@@ -229,6 +229,41 @@ def write_dense(base_dir, version: int = 1, inputs: int = 784, units: int = 10, 
     return _save(_version_dir(base_dir, version), build), w, bias
 
 
+def write_regress_two_inputs(base_dir, version: int = 1) -> Path:
+    """Two regress signatures whose ``inputs`` are different serialized-Example placeholders, as in
+    TF Serving's ``saved_model_half_plus_two_tf2_cpu`` (``regress_x_to_y_inputs:0`` and
+    ``regress_x_to_y2_inputs:0``): ``regress_x_to_y`` -> 0.5 * x + 2, ``regress_x_to_y2`` -> 0.5 * x + 3.
+    """
+
+    def build(tf):
+        sigs = {}
+        for key, offset in (("regress_x_to_y", 2.0), ("regress_x_to_y2", 3.0)):
+            serialized = tf.placeholder(tf.string, shape=[None], name=f"{key}_inputs")
+            x = tf.io.parse_example(serialized, {"x": tf.io.FixedLenFeature([1], tf.float32)})["x"]
+            sigs[key] = _sig(tf, {"inputs": serialized}, {"outputs": tf.identity(0.5 * x + offset)}, REGRESS)
+        return sigs
+
+    return _save(_version_dir(base_dir, version), build)
+
+
+def write_tflite_half_plus_two(base_dir, version: int = 1) -> Path:
+    """``<base>/<version>/model.tflite`` (no saved_model.pb) computing ``y = 0.5 * x + 2`` on a float32
+    [1, 1] input, converted from a tf.function; it carries no signature_defs_metadata, so a server
+    run with ``--prefer_tflite_model`` generates its ``serving_default`` (tflite_session.cc)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf  # noqa: PLC0415
+
+    @tf.function(input_signature=[tf.TensorSpec([1, 1], tf.float32, name="x")])
+    def half_plus_two(x):
+        return {"y": 0.5 * x + 2.0}
+
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([half_plus_two.get_concrete_function()])
+    out = _version_dir(base_dir, version)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "model.tflite").write_bytes(converter.convert())
+    return out
+
+
 def write_broken(base_dir, version: int) -> Path:
     """A version directory whose ``saved_model.pb`` is garbage (fails to load)."""
     d = _version_dir(base_dir, version)

@@ -232,3 +232,23 @@ def test_grpc_multi_inference_errors(prediction_stub):
     req = _multi_request([("half_plus_two", "nope", reg)])
     assert_rpc_error(prediction_stub.MultiInference, req, INVALID,
                      "Requested signature not found in model graph: nope")
+
+
+def test_grpc_multi_inference_tasks_with_different_input_tensors(module_servers, tmp_path_factory,
+                                                                 prediction_stub_for):
+    # source: tensorflow_serving/servables/tensorflow/multi_inference.cc (since 2.4.0, commit
+    # abb8d3b516a3 removed "Input tensor must be the same for all Signatures."): the input names go
+    # into a set and the same serialized examples feed every one of them;
+    # multi_inference_test.cc MultipleValidRegressSignaturesTest (regressions 3.0 and 4.0)
+    from tests.server import models
+
+    base = tmp_path_factory.mktemp("two-inputs") / "two_inputs"
+    models.write_regress_two_inputs(base, 1)
+    srv = module_servers.start(["--model_name=two_inputs", f"--model_base_path={base}"],
+                               models=["two_inputs"], name="two-inputs")
+    reg = "tensorflow/serving/regress"
+    req = _multi_request([("two_inputs", "regress_x_to_y", reg), ("two_inputs", "regress_x_to_y2", reg)],
+                         model="two_inputs")
+    resp = prediction_stub_for(srv).MultiInference(req, timeout=30)
+    assert [r.regression_result.regressions[0].value for r in resp.results] == [3.0, 4.0]
+    assert [r.model_spec.signature_name for r in resp.results] == ["regress_x_to_y", "regress_x_to_y2"]

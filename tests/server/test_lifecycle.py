@@ -85,6 +85,13 @@ def polled(lifecycle_servers):
     return lifecycle_servers["polled"]
 
 
+@pytest.fixture(scope="module")
+def lc_answers():
+    """What each version copied into `lc` answers for x = 2.0 (0.5 * x + offset): version 1 is
+    half_plus_two; the swap test records the versions it adds."""
+    return {1: 3.0}
+
+
 def test_exporting_rest_log_line(polled):
     # source: tensorflow_serving/model_servers/server.cc BuildAndStart ("Exporting HTTP/REST API
     # at:localhost:<port> ...", no space after "at:")
@@ -92,17 +99,19 @@ def test_exporting_rest_log_line(polled):
     assert f"Exporting HTTP/REST API at:localhost:{srv.rest_port} ..." in srv.log()
 
 
-def test_new_version_swap_without_failed_requests(polled, model_sources):
+def test_new_version_swap_without_failed_requests(polled, model_sources, lc_answers):
     # source: tensorflow_serving/sources/storage_path/file_system_storage_path_source.cc (new
     # numeric dir aspired on the next poll), core/availability_preserving_policy.cc (the new
     # version is loaded before the old one is unloaded), model_servers/server_core.cc (latest =
     # highest AVAILABLE version): a client loop sees only successes, old answers then new ones
     srv, base = polled
-    current = max(rest_status(srv, "lc"))
-    new = current + 1
-    src = model_sources["plus3"] if new % 2 == 0 else model_sources["plus2"]
-    want_old = rest_predict(srv, "lc", 2.0).json()["predictions"][0][0]
-    want_new = 4.0 if new % 2 == 0 else 3.0
+    status = rest_status(srv, "lc")
+    current = max(v for v, s in status.items() if s["state"] == AVAILABLE)
+    new = max(status) + 1  # above any broken version another test left
+    # The answers come from the files this module copied in, never from the server under test;
+    # the new version answers differently from the current one, so the switch is visible.
+    want_old = lc_answers[current]
+    src, want_new = (model_sources["plus3"], 4.0) if want_old == 3.0 else (model_sources["plus2"], 3.0)
 
     results, stop = [], threading.Event()
 
@@ -122,6 +131,7 @@ def test_new_version_swap_without_failed_requests(polled, model_sources):
     try:
         wait_until(lambda: len(results) >= 5, 30, what="first requests")
         models.copy_version(src, base, new)
+        lc_answers[new] = want_new
         wait_until(lambda: rest_status(srv, "lc").get(new, {}).get("state") == AVAILABLE, 60,
                    what=f"version {new} AVAILABLE")
         wait_until(lambda: rest_status(srv, "lc").get(current, {}).get("state") == "END", 60,
@@ -147,14 +157,14 @@ def test_new_version_swap_without_failed_requests(polled, model_sources):
     assert ended["status"] == {"error_code": "OK", "error_message": ""}
 
 
-def test_broken_version_error_state(polled):
+def test_broken_version_error_state(polled, lc_answers):
     # source: tensorflow_serving/core/loader_harness.cc (failed load -> END with the error in
     # status), model_servers/get_model_status_impl.cc / util/status_util.cc (error_code name +
     # message), core/availability_preserving_policy.cc (the ready version keeps serving while no
     # aspired version is ready)
     srv, base = polled
     good = max(v for v, s in rest_status(srv, "lc").items() if s["state"] == AVAILABLE)
-    answer = rest_predict(srv, "lc", 2.0).json()
+    answer = {"predictions": [[lc_answers[good]]]}  # from the files, not from the server
     broken = max(rest_status(srv, "lc")) + 1
     models.write_broken(base, broken)
     try:

@@ -21,7 +21,7 @@ _LABEL = re.compile(r'([A-Za-z0-9_]+)="((?:[^"\\]|\\.)*)"')
 def parse_metrics(text: str) -> tuple[dict, list]:
     """Prometheus text -> ({name: type}, [(name, {label: value}, float)])."""
     types, samples = {}, []
-    for line in text.splitlines():
+    for line in text.split("\n"):  # the format's only line separator (label values may hold \r, \x1c, ...)
         if line.startswith("# TYPE "):
             _, _, name, kind = line.split(" ", 3)
             types[name] = kind
@@ -199,3 +199,35 @@ def test_batching_rows_of_different_requests_stay_separate(batching_server):
     for rows, status, body in out:
         assert status == 200, body
         assert body == {"predictions": [[0.5 * r[0] + 2.0] for r in rows]}
+
+
+def test_batching_merges_requests_with_different_deadlines(batching_server, prediction_stub_for):
+    # source: tensorflow_serving/batching/batching_session.cc ProcessBatch (a task keeps its own
+    # RunOptions; the batch runs with the latest deadline of its tasks: deadlines never split a
+    # queue, whose key is the TensorSignature of feeds and fetches)
+    srv = batching_server
+    stub = prediction_stub_for(srv)
+    _, before = parse_metrics(scrape(srv.rest_url).text)
+    n = 8
+    results, errors = [None] * n, []
+    barrier = threading.Barrier(n)
+
+    def call(i):
+        try:
+            req = predict_request("half_plus_two", {"x": np.array([[float(i)]], np.float32)})
+            barrier.wait(30)
+            results[i] = float(to_ndarray(stub.Predict(req, timeout=30 + 7.3 * i).outputs["y"])[0][0])
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=call, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(90)
+    assert not errors, errors
+    assert results == [0.5 * i + 2.0 for i in range(n)]
+    _, after = parse_metrics(scrape(srv.rest_url).text)
+    runs = sample(after, WRAPPED) - sample(before, WRAPPED)
+    # One queue collects all eight within the 500 ms batch timeout; a queue per deadline made eight runs.
+    assert 1 <= runs <= n // 2, f"{runs} wrapped runs for {n} requests with distinct deadlines"

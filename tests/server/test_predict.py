@@ -502,3 +502,12 @@ def test_grpc_string_input(prediction_stub):
     resp = prediction_stub.Predict(req, timeout=30)
     np.testing.assert_array_equal(to_ndarray(resp.outputs["length"]), [2, 2])
     assert list(to_ndarray(resp.outputs["upper"])) == [b"AB", b"\x00\xff"]
+
+
+@pytest.mark.parametrize("value, dtype", [(np.array([2.0]), "double"), (np.array([2], np.int32), "int32")])
+def test_grpc_wrong_input_dtype_is_sessions_text(prediction_stub, value, dtype):
+    # source: TF core/framework/function.cc FunctionCallFrame::SetArgs, reached through
+    # DirectSession::Run (predict_util.cc RunPredict; predict_util_test.cc asserts
+    # "Expects arg[0] to be float but bool is provided")
+    assert_rpc_error(prediction_stub.Predict, predict_request("half_plus_two", {"x": value}), INVALID,
+                     f"Expects arg[0] to be float but {dtype} is provided")

@@ -11,7 +11,7 @@ import os
 import re
 from pathlib import Path
 
-ARTIFACTS = Path(os.environ.get("GATE_ARTIFACTS", Path(__file__).resolve().parents[2] / "gate-artifacts"))
+ARTIFACTS = Path(os.environ.get("GATE_ARTIFACTS", Path(__file__).resolve().parents[1] / "gate-artifacts"))
 
 
 def _record() -> dict | None:
@@ -36,16 +36,39 @@ def _figure(page_stem: str, match: re.Match) -> str:
     return f'<figure class="gate-figure">\n{svg}\n<figcaption>{caption}</figcaption>\n</figure>\n'
 
 
+# Where a block marked <!--pytest.mark.measured("NAME")--> shows what the gate's run measured.
+MEASURED = re.compile(r"^<!--\s*gate:measured\s+([a-z][-_0-9a-z]*)\s*-->\s*$", re.M)
+
+
+def _measured(page_stem: str, match: re.Match) -> str:
+    """The table a measured block printed in the gate's run, and the machine that printed it."""
+    name = match.group(1)
+    text, meta = (ARTIFACTS / "measured" / page_stem / f"{name}.txt",
+                  ARTIFACTS / "measured" / page_stem / f"{name}.json")
+    try:
+        output, machine = text.read_text(), json.loads(meta.read_text())
+    except (OSError, ValueError):
+        return (f'!!! note "Measurement not in this build"\n    The `{name}` table is measured by the gate\'s run '
+                f"(`nox -s snippets`) on the machine that builds the site; this build had no such run.\n")
+    body = output.strip("\n")
+    if not body.startswith("|"):  # not a markdown table: show it as the block printed it
+        body = f"```text\n{body}\n```"
+    backend = f", against TF Serving backend: {machine['backend']}" if machine.get("backend") else ""
+    return (f"{body}\n\n*Measured by the gate's run on {machine['date']}: {machine['machine']}, "
+            f"TensorFlow {machine['tensorflow']}{backend}.*\n")
+
+
 def _outside_fences(markdown: str, change) -> str:
     """Apply change() to the text outside fenced code blocks only."""
     parts, current, fence = [], [], None
     for line in markdown.split("\n"):
         stripped = line.lstrip()
-        marker = stripped[:3] if stripped[:3] in ("```", "~~~") else None
-        if fence is None and marker:
+        # A fence opens with 3 or more backticks (or tildes) and closes with at least as many.
+        opening = re.match(r"`{3,}|~{3,}", stripped)
+        if fence is None and opening:
             parts.append(change("\n".join(current)))
-            current, fence = [line], marker
-        elif fence and stripped.startswith(fence) and not stripped.strip("`~"):
+            current, fence = [line], opening.group(0)
+        elif fence and stripped.startswith(fence) and not stripped.strip(fence[0]):
             current.append(line)
             parts.append("\n".join(current))
             current, fence = [], None
@@ -58,7 +81,9 @@ def _outside_fences(markdown: str, change) -> str:
 def on_page_markdown(markdown: str, page, config, files) -> str:
     record = _record()
     name = Path(page.file.src_path).name
-    markdown = _outside_fences(markdown, lambda text: FIGURE.sub(lambda m: _figure(Path(name).stem, m), text))
+    stem = Path(name).stem
+    markdown = _outside_fences(markdown, lambda text: MEASURED.sub(
+        lambda m: _measured(stem, m), FIGURE.sub(lambda m: _figure(stem, m), text)))
     if record is None:
         note = ('!!! note "Not verified in this build"\n    This copy of the site was built without '
                 'a gate run. `nox -s snippets` runs every block on this page and records the result here.')
@@ -70,7 +95,9 @@ def on_page_markdown(markdown: str, page, config, files) -> str:
     if stats is None or "tensorflow" not in stats:
         return (f'{markdown}\n\n!!! warning "Not verified"\n    The gate has not run this page '
                 f"in this build's record.\n")
-    serving = f", TF Serving {stats['tf_serving']} ({stats['backend']})" if stats.get("backend") else ""
+    # The backend names itself with the version that answered ("TF Serving 2.21.0 (Docker ...)",
+    # or the compatible server and the release it mirrors): tests/gate/backend.py.
+    serving = f", {stats['backend']}" if stats.get("backend") else ""
     versions = (f"TensorFlow {stats['tensorflow']} (Keras {stats['keras']}){serving}, "
                 f"Python {stats['python']} on {stats['date']}, {stats['machine']}")
     skipped = sum(stats["skipped"].values())

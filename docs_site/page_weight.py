@@ -1,6 +1,6 @@
 """Each built page's weight: its HTML plus the local CSS, JS and images it references.
 
-Usage: python -m tests.site_weight SITE_DIR  (exit 1 when a page is over the limit)
+Usage: python -m docs_site.page_weight SITE_DIR  (exit 1 when a page is over the limit)
 """
 
 from __future__ import annotations
