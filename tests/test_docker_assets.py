@@ -43,8 +43,8 @@ def _tool(name: str) -> str:
 
 
 def _cluster_module():
-    """snippets/scaling/cluster.py: the renderer the loopback test on scaling-out.md uses."""
-    spec = importlib.util.spec_from_file_location("scaling_cluster", REPO / "snippets/scaling/cluster.py")
+    """snippets/scaling-out/cluster.py: the renderer the loopback test on scaling-out.md uses."""
+    spec = importlib.util.spec_from_file_location("scaling_cluster", REPO / "snippets/scaling-out/cluster.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module

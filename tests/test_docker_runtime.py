@@ -133,9 +133,9 @@ def _nginx() -> str:
 
 
 def _render(servers: str, tmp_path: Path, edit=lambda conf: conf) -> tuple[int, int]:
-    """docker/'s template with `servers` as both upstreams, as snippets/scaling/cluster.py renders
+    """docker/'s template with `servers` as both upstreams, as snippets/scaling-out/cluster.py renders
     it; `edit` changes the rendered text (the counter-runs put the unfixed directive back)."""
-    spec = importlib.util.spec_from_file_location("scaling_cluster", REPO / "snippets/scaling/cluster.py")
+    spec = importlib.util.spec_from_file_location("scaling_cluster", REPO / "snippets/scaling-out/cluster.py")
     cluster = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(cluster)
     rest, grpc = _free_port(), _free_port()

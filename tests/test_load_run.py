@@ -1,4 +1,4 @@
-"""snippets/scaling/load.py, the load run of the multi-instance page, fed calls that fail,
+"""snippets/scaling-out/load.py, the load run of the multi-instance page, fed calls that fail,
 hang or never come: each case must show up in its report or fail it."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 
 from docs_site.expand import REPO
 
-LOAD = REPO / "snippets" / "scaling" / "load.py"
+LOAD = REPO / "snippets" / "scaling-out" / "load.py"
 
 
 def load_class(rest, grpc):

@@ -1,10 +1,10 @@
-"""snippets/scaling/swap.py reads the load/unload order from a replica's log: the page's claim
+"""snippets/scaling-out/swap.py reads the load/unload order from a replica's log: the page's claim
 that a swap holds both versions rests on it, so it must tell the two orders apart."""
 
 import re
 from pathlib import Path
 
-SOURCE = (Path(__file__).resolve().parents[1] / "snippets/scaling/swap.py").read_text()
+SOURCE = (Path(__file__).resolve().parents[1] / "snippets/scaling-out/swap.py").read_text()
 
 
 def _lifecycle():

@@ -2,7 +2,7 @@
 multi-server strategies on our pinned versions (keras-team/keras#20585).
 
 Each test starts a real two-worker cluster on localhost with the page's own launcher
-(snippets/strategies/cluster.py) and a Keras 3 script. When a test fails because fit now
+(snippets/distribution-strategies/cluster.py) and a Keras 3 script. When a test fails because fit now
 works, Keras 3 has caught up: update the page's warning and, if you like, drop tf_keras.
 """
 
@@ -58,7 +58,7 @@ def launcher(tmp_path, monkeypatch):
     (tmp_path / "snippets").symlink_to(REPO / "snippets")
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("TF_USE_LEGACY_KERAS", raising=False)
-    return runpy.run_path(str(REPO / "snippets" / "strategies" / "cluster.py"))
+    return runpy.run_path(str(REPO / "snippets" / "distribution-strategies" / "cluster.py"))
 
 
 def _script(name: str, code: str) -> str:
@@ -86,7 +86,7 @@ def test_keras3_fit_fails_under_parameter_server_strategy(launcher):
     cluster = launcher["make_cluster"](chief=1, worker=2, ps=1)
     script = _script("keras3_ps_coordinator.py", PS_COORDINATOR)
     with launcher["stopping"]([]) as processes:
-        processes.append(launcher["start"]("snippets/strategies/ps_server.py", cluster))
+        processes.append(launcher["start"]("snippets/distribution-strategies/ps_server.py", cluster))
         processes.append(chief := launcher["start"](script, cluster, ("chief", 0)))
         codes = launcher["wait_all"]([chief], timeout_s=TIMEOUT_S)
     assert codes == {"chief0": 0}, Path("logs/chief0.log").read_text()[-3000:]

@@ -1,4 +1,4 @@
-"""The launcher of docs/distribution-strategies.md (snippets/strategies/cluster.py) keeps
+"""The launcher of docs/distribution-strategies.md (snippets/distribution-strategies/cluster.py) keeps
 its promises without TensorFlow: ephemeral ports, TF_CONFIG per task, bounded waits, and
 no process left behind when a task fails or a wait times out."""
 
@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def launcher(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    return runpy.run_path(str(REPO / "snippets" / "strategies" / "cluster.py"))
+    return runpy.run_path(str(REPO / "snippets" / "distribution-strategies" / "cluster.py"))
 
 
 def _script(name: str, code: str) -> str:

@@ -17,7 +17,7 @@ env = {
 }
 with stopping([]) as workers:
     for index in range(2):
-        workers.append(start("snippets/strategies/mwms_worker.py", cluster, ("worker", index), env))
+        workers.append(start("snippets/distribution-strategies/mwms_worker.py", cluster, ("worker", index), env))
     print("TF_CONFIG of worker 1:", json.dumps(workers[1].tf_config))
     print("exit codes:", wait_all(workers, timeout_s=150))
 for worker in workers:
@@ -39,7 +39,7 @@ print("collectives the runtime chose:", sorted(set(re.findall(r"AssignCollective
 cluster = make_cluster(worker=2)  # new machines may get new addresses; that's fine
 with stopping([]) as workers:
     for index in range(2):
-        workers.append(start("snippets/strategies/mwms_worker.py", cluster, ("worker", index)))
+        workers.append(start("snippets/distribution-strategies/mwms_worker.py", cluster, ("worker", index)))
     print("exit codes:", wait_all(workers, timeout_s=150))
 for worker in workers:
     print("\n".join(task_output(worker.name)))

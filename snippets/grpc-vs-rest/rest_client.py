@@ -1,5 +1,5 @@
 """A TF Serving REST client with requests: predict, status, metadata, binary input, timeouts,
-retries and TF Serving's errors. The gRPC twin is snippets/grpc_rest/grpc_client.py."""
+retries and TF Serving's errors. The gRPC twin is snippets/grpc-vs-rest/grpc_client.py."""
 
 # --8<-- [start:predict]
 import numpy as np

@@ -49,7 +49,7 @@ def train_worker(epochs=4, steps_per_epoch=10):
     say("replicas in sync:", strategy.num_replicas_in_sync,
         "| communication:", strategy.extended._communication_options.implementation.value)
 
-    shared = runpy.run_path("snippets/strategies/model.py")  # make_model, make_dataset
+    shared = runpy.run_path("snippets/distribution-strategies/model.py")  # make_model, make_dataset
     data = np.load("digits.npz")  # the same training data on every worker
     with strategy.scope():
         model = shared["make_model"]()

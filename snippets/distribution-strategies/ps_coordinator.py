@@ -21,7 +21,7 @@ def coordinate(epochs=3, steps_per_epoch=20):
     partitioner = tf.distribute.experimental.partitioners.MinSizePartitioner(
         min_shard_bytes=4 << 10, max_shards=resolver.cluster_spec().num_tasks("ps"))
     strategy = tf.distribute.ParameterServerStrategy(resolver, variable_partitioner=partitioner)
-    shared = runpy.run_path("snippets/strategies/model.py")
+    shared = runpy.run_path("snippets/distribution-strategies/model.py")
     data = np.load("digits.npz")
     with strategy.scope():
         model = shared["make_model"]()  # the variables are created on the parameter servers

@@ -11,7 +11,7 @@ for name in "abcd":  # 4 files of 4 lines: a0 a1 a2 a3, b0 ..., d3
 cluster = make_cluster(worker=2)
 with stopping([]) as workers:
     for index in range(2):
-        workers.append(start("snippets/strategies/shard_worker.py", cluster, ("worker", index)))
+        workers.append(start("snippets/distribution-strategies/shard_worker.py", cluster, ("worker", index)))
     print("exit codes:", wait_all(workers, timeout_s=150))
 lines = [line for worker in workers for line in task_output(worker.name)]
 print("\n".join(line for line in lines if "one file" not in line))
