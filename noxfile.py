@@ -40,8 +40,8 @@ def zensical(session: nox.Session) -> None:
     and say exactly where it differs from the published MkDocs build."""
     _install(session, "requirements/zensical.in")
     session.run("mkdocs", "build", "--strict", "--quiet", env=QUIET)
-    session.run("python", "-m", "tests.browser.site_server", "zensical", "site-zensical")
-    session.run("python", "-m", "tests.browser.compare_builds", "site", "site-zensical")
+    session.run("python", "-m", "docs_site.site_server", "zensical", "site-zensical")
+    session.run("python", "-m", "docs_site.compare_builds", "site", "site-zensical")
 
 
 @nox.session(python=PYTHON)

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from tests.browser.site_server import build, serve
+from docs_site.site_server import build, serve
 from docs_site.expand import REPO, nav_pages
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -36,9 +36,9 @@ SEARCH_TERMS = {
 PAGES = [page.stem for page in nav_pages()]
 
 if not os.path.exists(CHROMIUM):
-    pytest.skip("requires_chromium: Debian's chromium package is not installed (.ci/run installs it)",
+    pytest.skip("requires_chromium: Chromium is not installed (the README's 'System packages' says how)",
                 allow_module_level=True)
-playwright_api = pytest.importorskip("playwright.sync_api")
+import playwright.sync_api as playwright_api  # noqa: E402  (locked in requirements: an import error is a failure)
 
 
 @pytest.fixture(scope="module", params=["mkdocs", "zensical"])

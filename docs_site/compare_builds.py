@@ -1,6 +1,6 @@
 """Say exactly where the Zensical build of the site differs from the MkDocs one.
 
-Usage: python -m tests.browser.compare_builds MKDOCS_SITE ZENSICAL_SITE
+Usage: python -m docs_site.compare_builds MKDOCS_SITE ZENSICAL_SITE
 Counts, per page, what readers rely on: code blocks (and their text), content tabs,
 admonitions, tables, headings, copy buttons, and any snippet directive left unexpanded.
 Exit status 0: differences are reported, since the MkDocs build stays the published one.

@@ -1,6 +1,6 @@
 """Build the site (MkDocs or Zensical) into a folder and serve it on 127.0.0.1.
 
-Usage: python -m tests.browser.site_server {mkdocs,zensical} OUT_DIR  (build only)
+Usage: python -m docs_site.site_server {mkdocs,zensical} OUT_DIR  (build only)
 """
 
 from __future__ import annotations
