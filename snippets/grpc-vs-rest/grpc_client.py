@@ -104,8 +104,15 @@ for what, request in bad_requests.items():
 # --8<-- [end:errors]
 
 # --8<-- [start:deadline]
+import time
+
+# Pass on what is left of the caller's own budget: once it is spent, the call fails at once,
+# on the client, and the server never runs the model for an answer nobody waits for.
+budget_s, started = 0.2, time.monotonic()
+time.sleep(0.25)  # the budget spent upstream: a queue, a slow dependency
 try:
-    call_tf_serving(predictions.Predict, predict_request(values=x_test[:256]), timeout=0.000_001)
+    call_tf_serving(predictions.Predict, predict_request(values=x_test[:256]),
+                    timeout=budget_s - (time.monotonic() - started))
 except TimeoutError as error:
     print(str(error).split(":")[0])
 # --8<-- [end:deadline]
