@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import requests
 
-from tests.server import models
-from tests.server.harness import (
+from tests.tfs_compat import models
+from tests.tfs_compat.harness import (
     EXTERNAL,
     NEEDS_OWN_SERVER,
     assert_rpc_error,

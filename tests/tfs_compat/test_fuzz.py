@@ -80,7 +80,7 @@ def assert_metrics_page(http, rest_url):
 
 
 def assert_still_serving(http, rest_url, prediction_stub):
-    from tests.server.harness import predict_request, to_ndarray  # noqa: PLC0415
+    from tests.tfs_compat.harness import predict_request, to_ndarray  # noqa: PLC0415
 
     resp = http.post(f"{rest_url}/v1/models/half_plus_two:predict", json={"instances": [1.0, 2.0, 5.0]},
                      timeout=30)
@@ -322,7 +322,7 @@ def test_distinct_deadlines_keep_rss_flat(main_server, prediction_stub):
     psutil = pytest.importorskip("psutil")
     if main_server.proc is None:
         pytest.skip("external server: its RSS is not visible here")
-    from tests.server.harness import predict_request  # noqa: PLC0415
+    from tests.tfs_compat.harness import predict_request  # noqa: PLC0415
 
     proc = psutil.Process(main_server.proc.pid)
     req = predict_request("half_plus_two", {"x": [2.0]})

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import requests
 
-from tests.server import models
-from tests.server.harness import EXTERNAL, NEEDS_OWN_SERVER, predict_request, to_ndarray
+from tests.tfs_compat import models
+from tests.tfs_compat.harness import EXTERNAL, NEEDS_OWN_SERVER, predict_request, to_ndarray
 
 METRICS = "/monitoring/prometheus/metrics"
 _LINE = re.compile(r"^([A-Za-z0-9_:]+)(?:\{(.*)\})? (-?[0-9.e+]+|NaN|[+-]Inf)$")

@@ -1,6 +1,6 @@
 """Entry point mirroring tensorflow_model_server (model_servers/main.cc + server.cc BuildAndStart).
 
-python -m tests.model_server --port=8500 --rest_api_port=8501 --model_name=NAME --model_base_path=/abs/path
+python -m tfs_compat --port=8500 --rest_api_port=8501 --model_name=NAME --model_base_path=/abs/path
 """
 import asyncio
 import logging
@@ -181,8 +181,13 @@ class _Server:
             self.manager.stop()
 
 
-if __name__ == "__main__":
+def console_main():
+    """``python -m tfs_compat`` and the ``tfs-compat`` console script."""
     code = main(sys.argv)
     sys.stdout.flush()
     sys.stderr.flush()
-    os._exit(code)
+    os._exit(code)  # without waiting for the servers' non-daemon threads, as the C++ server exits
+
+
+if __name__ == "__main__":
+    console_main()

@@ -1,7 +1,7 @@
 """Property-based tests of the JSON <-> tensor conversion (TF Serving util/json_tensor.cc).
 
 Two layers:
-- in-process, against the server's conversion module ``tests.model_server.json_tensor``
+- in-process, against the server's conversion module ``tfs_compat.json_tensor``
   (``fill_predict_request(body, request, get_tensorinfo_map) -> "row" | "columnar"`` and
   ``make_json_from_tensors({alias: (dtype_enum, ndarray)}, fmt) -> str``);
 - over REST, against the ``identity`` model of the shared server (so it also runs against a
@@ -63,7 +63,7 @@ def expected_float_token(v: np.float32) -> str:
 @pytest.fixture(scope="module")
 def jt():
     # An in-repo module: failing to import it is a failure, never a skip.
-    from tests.model_server import json_tensor  # noqa: PLC0415
+    from tfs_compat import json_tensor  # noqa: PLC0415
 
     return json_tensor
 
@@ -141,7 +141,7 @@ def test_random_json_never_crashes_in_process(jt, doc, dtype):
     # source: tensorflow_serving/util/json_tensor.cc FillPredictRequestFromJson (every bad input
     # is an INVALID_ARGUMENT status, never a crash)
     from tensorflow.core.framework import types_pb2
-    from tests.model_server.errors import ServingError
+    from tfs_compat.errors import ServingError
 
     body = json.dumps(doc).encode()
     try:

@@ -1,7 +1,7 @@
 """Classify, Regress (REST and gRPC) and MultiInference (gRPC) on half_plus_two.
 
 half_plus_two's ``classify_x_to_y`` / ``regress_x_to_y`` read the tf.Example float feature "x"
-(tests/server/models.py, reproducing TF Serving's test model).
+(tests/tfs_compat/models.py, reproducing TF Serving's test model).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import json
 import grpc
 import pytest
 
-from tests.server.harness import assert_json_error, assert_rpc_error, example_input
+from tests.tfs_compat.harness import assert_json_error, assert_rpc_error, example_input
 
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
 
@@ -240,7 +240,7 @@ def test_grpc_multi_inference_tasks_with_different_input_tensors(module_servers,
     # abb8d3b516a3 removed "Input tensor must be the same for all Signatures."): the input names go
     # into a set and the same serialized examples feed every one of them;
     # multi_inference_test.cc MultipleValidRegressSignaturesTest (regressions 3.0 and 4.0)
-    from tests.server import models
+    from tests.tfs_compat import models
 
     base = tmp_path_factory.mktemp("two-inputs") / "two_inputs"
     models.write_regress_two_inputs(base, 1)

@@ -1,6 +1,6 @@
 """Predict over REST and gRPC: request formats, response shapes, dtypes, errors.
 
-Models: see tests/server/models.py (``half_plus_two`` reproduces TF Serving's test model).
+Models: see tests/tfs_compat/models.py (``half_plus_two`` reproduces TF Serving's test model).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import grpc
 import numpy as np
 import pytest
 
-from tests.server.harness import (
+from tests.tfs_compat.harness import (
     assert_json_error,
     assert_rpc_error,
     predict_request,

@@ -11,7 +11,7 @@ import grpc
 import numpy as np
 import pytest
 
-from tests.server.harness import assert_json_error, predict_request, to_ndarray
+from tests.tfs_compat.harness import assert_json_error, predict_request, to_ndarray
 
 PREDICT = "/v1/models/half_plus_two:predict"
 

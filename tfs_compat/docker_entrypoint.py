@@ -15,6 +15,11 @@ def build_argv(extra, env=os.environ):
             "--model_base_path=%s/%s" % (base, name)] + list(extra)
 
 
-if __name__ == "__main__":
-    args = [sys.executable, "-m", "tests.model_server"] + build_argv(sys.argv[1:])
+def main():
+    """Replace this process by the server (exec: one process, which signals reach directly)."""
+    args = [sys.executable, "-m", "tfs_compat"] + build_argv(sys.argv[1:])
     os.execv(sys.executable, args)
+
+
+if __name__ == "__main__":
+    main()

@@ -12,10 +12,10 @@ from TF Serving's own testdata: the signatures below are *reproduced* from what
 Run as a script to write the whole repository the conformance suite's shared server uses,
 e.g. to point an official ``tensorflow/serving`` container at it::
 
-    python -m tests.server.models /tmp/tfs-models --config-base=/models
+    python -m tests.tfs_compat.models /tmp/tfs-models --config-base=/models
 
 which writes the models plus ``models.config`` (base paths under ``--config-base``) and
-``monitoring.config``; see ``tests/server/conftest.py`` for the matching server flags.
+``monitoring.config``; see ``tests/tfs_compat/conftest.py`` for the matching server flags.
 """
 
 from __future__ import annotations

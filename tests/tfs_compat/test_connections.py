@@ -15,7 +15,7 @@ import time
 
 import pytest
 
-from tests.server.harness import EXTERNAL, NEEDS_OWN_SERVER
+from tests.tfs_compat.harness import EXTERNAL, NEEDS_OWN_SERVER
 
 READ_TIMEOUT_S = 2.0
 

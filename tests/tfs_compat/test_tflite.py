@@ -11,12 +11,12 @@ import grpc
 import numpy as np
 import pytest
 
-from tests.server.harness import assert_rpc_error, predict_request, to_ndarray
+from tests.tfs_compat.harness import assert_rpc_error, predict_request, to_ndarray
 
 
 @pytest.fixture(scope="module")
 def tflite_server(module_servers, tmp_path_factory):
-    from tests.server import models
+    from tests.tfs_compat import models
 
     base = tmp_path_factory.mktemp("tflite") / "lite"
     models.write_tflite_half_plus_two(base, 123)

@@ -1,6 +1,6 @@
 """Fixtures for the TF-Serving conformance suite.
 
-Servers are started as ``python -m tests.model_server <flags>`` from the repository root,
+Servers are started as ``python -m tfs_compat <flags>`` from the repository root,
 on 127.0.0.1 ports picked by the OS, with stdout+stderr captured to a log file (its tail is
 attached to the report of every failing test). Readiness is polled with a deadline; every
 process is terminated (SIGTERM, then SIGKILL after a timeout) and waited for, also when a
@@ -11,7 +11,7 @@ Against a real TF Serving
 Set ``TF_SERVING_REST_URL`` (e.g. ``http://127.0.0.1:8501``) and ``TF_SERVING_GRPC_TARGET``
 (e.g. ``127.0.0.1:8500``) to run the suite against an already-running server instead of
 starting one. It must serve the shared repository written by
-``python -m tests.server.models DIR --config-base=/models``, started with the same flags as the
+``python -m tests.tfs_compat.models DIR --config-base=/models``, started with the same flags as the
 ``main_server`` fixture below, e.g.::
 
     docker run --rm -p 8500:8500 -p 8501:8501 -v DIR:/models tensorflow/serving \\
@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.server.harness import (
+from tests.tfs_compat.harness import (
     _LIVE_SERVERS,
     EXTERNAL,
     EXTERNAL_GRPC,
@@ -67,7 +67,7 @@ def module_servers(tmp_path_factory):
 @pytest.fixture(scope="session")
 def model_repo(tmp_path_factory):
     """The shared model repository (generated once per session, see models.build_repository)."""
-    from tests.server import models  # noqa: PLC0415
+    from tests.tfs_compat import models  # noqa: PLC0415
 
     return models.build_repository(tmp_path_factory.mktemp("models"))
 
@@ -75,7 +75,7 @@ def model_repo(tmp_path_factory):
 @pytest.fixture(scope="session")
 def model_sources(tmp_path_factory):
     """Single versions to copy into per-test base dirs: half_plus_two (+2) and (+3), broken."""
-    from tests.server import models  # noqa: PLC0415
+    from tests.tfs_compat import models  # noqa: PLC0415
 
     root = tmp_path_factory.mktemp("sources")
     return {

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,8 +15,8 @@ from pathlib import Path
 import pytest
 import requests
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-PYTHON = sys.executable
+from tfs_compat import launcher
+
 
 EXTERNAL_REST = os.environ.get("TF_SERVING_REST_URL")
 EXTERNAL_GRPC = os.environ.get("TF_SERVING_GRPC_TARGET")
@@ -33,11 +31,7 @@ RPC_TIMEOUT = 30.0
 _LIVE_SERVERS: list["ServerProcess"] = []
 
 
-def free_port() -> int:
-    """A currently free TCP port on 127.0.0.1 (bind port 0, read it, close)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = launcher.free_port
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -64,7 +58,7 @@ def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "co
 
 @dataclass
 class ServerProcess:
-    """One ``python -m tests.model_server`` process."""
+    """One ``python -m tfs_compat`` process (``tfs_compat.launcher.Server``), or an external server."""
 
     args: list[str]
     log_path: Path
@@ -74,41 +68,24 @@ class ServerProcess:
     external: bool = False
     rest_url: str | None = None
     grpc_target: str | None = None
-    _log_file: object = field(default=None, repr=False)
+    server: launcher.Server | None = field(default=None, repr=False)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def start(self) -> "ServerProcess":
-        env = dict(os.environ)
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "1")
-        env["PYTHONUNBUFFERED"] = "1"
-        self._log_file = open(self.log_path, "wb")  # noqa: SIM115 - closed in stop()
-        self.proc = subprocess.Popen(
-            [PYTHON, "-m", "tests.model_server", *self.args],
-            cwd=REPO_ROOT,
-            stdout=self._log_file,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-        )
+        # Through the package's launcher, from the log's directory: the server runs from any
+        # working directory.
+        env = {"TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "1")}
+        self.server = launcher.Server(self.args, log_path=self.log_path, env=env, cwd=self.log_path.parent)
+        self.proc = self.server.start().process
         _LIVE_SERVERS.append(self)
         return self
 
     def stop(self, sig=signal.SIGTERM) -> int | None:
-        """Sends ``sig``, waits up to STOP_TIMEOUT, then kills; returns the exit code."""
-        if self.proc is None:
+        """Sends ``sig`` to the server's process group, waits up to STOP_TIMEOUT, then kills;
+        returns the exit code."""
+        if self.server is None:
             return None
-        rc = self.proc.poll()
-        if rc is None:
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.send_signal(sig)
-            try:
-                rc = self.proc.wait(STOP_TIMEOUT)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                rc = self.proc.wait(STOP_TIMEOUT)
-        if self._log_file is not None:
-            self._log_file.close()
-            self._log_file = None
+        rc = self.server.stop(sig, timeout=STOP_TIMEOUT)
         if self in _LIVE_SERVERS:
             _LIVE_SERVERS.remove(self)
         return rc
@@ -121,48 +98,27 @@ class ServerProcess:
 
     # -- readiness ---------------------------------------------------------------------------
     def wait_ready(self, model_names, timeout: float = START_TIMEOUT) -> "ServerProcess":
-        """Waits until every model reports an AVAILABLE version (gRPC GetModelStatus).
+        """Waits until every model reports an AVAILABLE version (the model status API).
 
         TF Serving opens its ports only after the configured models are loaded
         (tensorflow_serving/model_servers/server.cc BuildAndStart), so this is also the
         moment the ports start answering.
         """
-        from tensorflow_serving.apis import get_model_status_pb2, model_service_pb2_grpc  # noqa: PLC0415
-
-        import grpc  # noqa: PLC0415
-
-        deadline = time.monotonic() + timeout
-        channel = grpc.insecure_channel(self.grpc_target)
-        stub = model_service_pb2_grpc.ModelServiceStub(channel)
+        if self.external:  # the launcher polls 127.0.0.1; an external server may be elsewhere
+            return self._wait_external(list(model_names), timeout)
         try:
-            pending = list(model_names)
-            while pending:
-                if self.proc is not None and self.proc.poll() is not None:
-                    pytest.fail(
-                        f"server exited with {self.proc.returncode} before becoming ready\n"
-                        f"{self.log_tail()}"
-                    )
-                if time.monotonic() > deadline:
-                    pytest.fail(f"server not ready within {timeout}s ({pending})\n{self.log_tail()}")
-                req = get_model_status_pb2.GetModelStatusRequest()
-                req.model_spec.name = pending[0]
-                try:
-                    resp = stub.GetModelStatus(req, timeout=2)
-                    if any(v.state == v.AVAILABLE for v in resp.model_version_status):
-                        pending.pop(0)
-                        continue
-                except grpc.RpcError:
-                    pass
-                time.sleep(0.1)
-        finally:
-            channel.close()
-        if self.rest_port:
-            wait_until(
-                lambda: requests.get(f"{self.rest_url}/v1/models/{model_names[0]}", timeout=2).status_code
-                == 200,
-                timeout=max(5.0, deadline - time.monotonic()),
-                what="REST port",
-            )
+            self.server.wait_available(list(model_names), timeout=timeout)
+        except (launcher.ServerExited, TimeoutError) as exc:
+            pytest.fail(str(exc))
+        return self
+
+    def _wait_external(self, model_names, timeout):
+        def all_available():
+            return all(any(s["state"] == "AVAILABLE" for s in requests.get(
+                f"{self.rest_url}/v1/models/{name}", timeout=2).json()["model_version_status"])
+                for name in model_names)
+
+        wait_until(all_available, timeout, what=f"models {model_names} on {self.rest_url}")
         return self
 
     def wait_log(self, text: str, timeout: float = START_TIMEOUT) -> str:

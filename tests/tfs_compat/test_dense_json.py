@@ -15,12 +15,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-jt = pytest.importorskip("tests.model_server.json_tensor")
+jt = pytest.importorskip("tfs_compat.json_tensor")
 from tensorflow.core.framework import types_pb2  # noqa: E402
 from tensorflow.core.protobuf import meta_graph_pb2  # noqa: E402
 from tensorflow_serving.apis import predict_pb2  # noqa: E402
 
-from tests.model_server.errors import ServingError  # noqa: E402
+from tfs_compat.errors import ServingError  # noqa: E402
 
 DTYPES = [types_pb2.DT_FLOAT, types_pb2.DT_DOUBLE, types_pb2.DT_INT32, types_pb2.DT_INT16, types_pb2.DT_INT8,
           types_pb2.DT_UINT8, types_pb2.DT_INT64]

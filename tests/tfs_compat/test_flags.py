@@ -1,4 +1,4 @@
-"""Command-line behaviour of ``python -m tests.model_server`` (TF Serving's
+"""Command-line behaviour of ``python -m tfs_compat`` (TF Serving's
 ``tensorflow_model_server`` flags: tensorflow_serving/model_servers/main.cc)."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.server.harness import (
+from tests.tfs_compat.harness import (
     EXTERNAL,
     NEEDS_OWN_SERVER,
     START_TIMEOUT,

@@ -1,7 +1,7 @@
 """Latency/throughput benchmark of the model server (not a test).
 
-Starts ``python -m tests.model_server`` on a loopback port with a Dense 784 -> 10 softmax model
-(tests/server/models.py write_dense), then for batch sizes 1, 32 and 256 sends a bounded
+Starts ``python -m tfs_compat`` on a loopback port with a Dense 784 -> 10 softmax model
+(tests/tfs_compat/models.py write_dense), then for batch sizes 1, 32 and 256 sends a bounded
 number of sequential Predict requests over REST and gRPC, and runs the same signature
 in-process with a ``tf.compat.v1`` session (what a TF1 SavedModel server does per request).
 Prints a markdown table of p50/p99 latency and requests/s.
@@ -9,7 +9,7 @@ Prints a markdown table of p50/p99 latency and requests/s.
 Client-side encoding is done once before timing (the JSON body and the PredictRequest proto
 are prepared up front), so the REST and gRPC columns measure transport + server work.
 
-    python tests/server/bench.py [--requests 200] [--batches 1,32,256] [--warmup 5]
+    python tests/tfs_compat/bench.py [--requests 200] [--batches 1,32,256] [--warmup 5]
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-if __package__ in (None, ""):  # run as a script: make "tests.server" importable
+if __package__ in (None, ""):  # run as a script: make "tests.tfs_compat" importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np  # noqa: E402
@@ -61,8 +61,8 @@ def main(argv=None) -> int:
     import tensorflow as tf
     from tensorflow_serving.apis import predict_pb2, prediction_service_pb2_grpc
 
-    from tests.server import models
-    from tests.server.harness import make_server
+    from tests.tfs_compat import models
+    from tfs_compat.launcher import Server, free_port
 
     rows = []
     with tempfile.TemporaryDirectory(prefix="tfs-bench-") as tmp:
@@ -79,11 +79,11 @@ def main(argv=None) -> int:
         feed_name = sig.inputs["x"].name
         fetch_name = sig.outputs["probabilities"].name
 
-        srv = make_server(tmp / "logs", ["--model_name=dense", f"--model_base_path={export_dir.parent}"],
-                          name="bench")
+        srv = Server([f"--port={free_port()}", f"--rest_api_port={free_port()}", "--model_name=dense",
+                      f"--model_base_path={export_dir.parent}"], log_path=tmp / "bench-server.log")
         srv.start()
         try:
-            srv.wait_ready(["dense"], timeout=args.start_timeout)
+            srv.wait_available(timeout=args.start_timeout)
             http = requests.Session()
             channel = grpc.insecure_channel(srv.grpc_target)
             stub = prediction_service_pb2_grpc.PredictionServiceStub(channel)

@@ -1,7 +1,7 @@
 """Version / label / latest routing, model status and metadata, over REST and gRPC.
 
 ``versioned`` has versions 1 (y = 0.5x + 2) and 2 (y = 0.5x + 3) with policy ``all`` and labels
-stable -> 1, canary -> 2 (tests/server/models.py build_repository).
+stable -> 1, canary -> 2 (tests/tfs_compat/models.py build_repository).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import grpc
 import numpy as np
 import pytest
 
-from tests.server.harness import assert_json_error, assert_rpc_error, predict_request, to_ndarray
+from tests.tfs_compat.harness import assert_json_error, assert_rpc_error, predict_request, to_ndarray
 
 NOT_FOUND = grpc.StatusCode.NOT_FOUND
 INVALID = grpc.StatusCode.INVALID_ARGUMENT
