@@ -355,6 +355,7 @@ class Server:
                 child.kill()
             except psutil.NoSuchProcess:
                 pass
+        psutil.wait_procs(alive, timeout=10)  # a killed process lingers until the kernel ends it
         return status
 
     def __enter__(self) -> "Server":

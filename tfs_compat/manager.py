@@ -1,8 +1,9 @@
-"""Model lifecycle: file-system version source + AvailabilityPreservingPolicy manager.
+"""Model lifecycle: the manager that applies the version source's aspired versions.
 
-Sources: sources/storage_path/file_system_storage_path_source.cc (version
-discovery, policies, warnings), core/availability_preserving_policy.cc (load new
-before unloading old), core/aspired_versions_manager.cc (errored harnesses stay
+The pure decisions live apart, as in TF Serving: storage_path_source.py (which versions,
+sources/storage_path/file_system_storage_path_source.cc), availability_preserving_policy.py
+(load new before unloading old, core/availability_preserving_policy.cc), loader_harness.py
+(states, core/loader_harness.h). Here: core/aspired_versions_manager.cc (errored harnesses stay
 while aspired), core/loader_harness.cc + util/retrier.cc (load retries),
 core/servable_state_monitor.cc (state history, highest version first),
 model_servers/server_core.cc (config validation, label map, reload, waits).
@@ -16,43 +17,19 @@ import time
 
 from tensorflow_serving.config import model_server_config_pb2
 
+from . import storage_path_source
+from .availability_preserving_policy import next_action
 from .errors import ServingError, C, invalid_argument, not_found, failed_precondition, unknown
+from .loader_harness import (START, LOADING, AVAILABLE, UNLOADING, END, NEW as _H_NEW, LOADING_H as _H_LOADING,
+                             READY as _H_READY, UNLOADING_H as _H_UNLOADING, ERROR as _H_ERROR, DONE as _H_DONE,
+                             Harness as _Harness)
 
 log = logging.getLogger("tensorflow_serving")
-
-START, LOADING, AVAILABLE, UNLOADING, END = "START", "LOADING", "AVAILABLE", "UNLOADING", "END"
-# Harness states (core/loader_harness.h) → client-visible ManagerState.
-_H_NEW, _H_LOADING, _H_READY, _H_UNLOADING, _H_ERROR, _H_DONE = "new", "loading", "ready", "unloading", "error", "done"
-_VISIBLE = {_H_NEW: START, _H_LOADING: LOADING, _H_READY: AVAILABLE, _H_UNLOADING: UNLOADING,
-            _H_ERROR: END, _H_DONE: END}
-
-
-def _is_numeric(name):
-    # absl::SimpleAtoi: optional sign, digits, int64 range (leading/trailing whitespace allowed).
-    s = name.strip()
-    body = s[1:] if s[:1] in "+-" else s
-    if not body.isdigit() or not body.isascii():
-        return None
-    v = int(s)
-    return v if -2**63 <= v < 2**63 else None
 
 
 def is_relative(path):
     # server_core.cc UriIsRelativePath: no scheme/host and not starting with '/'.
     return "://" not in path and not path.startswith("/")
-
-
-class _Harness:
-    __slots__ = ("version", "path", "state", "error", "servable", "refs", "cond")
-
-    def __init__(self, version, path):
-        self.version = version
-        self.path = path
-        self.state = _H_NEW
-        self.error = None
-        self.servable = None
-        self.refs = 0
-        self.cond = threading.Condition()
 
 
 class _Model:
@@ -301,42 +278,15 @@ class Manager:
             return
         base = mc.base_path
         try:
-            children = sorted(os.listdir(base))
+            children = os.listdir(base)
         except OSError as e:
             log.error("FileSystemStoragePathSource encountered a filesystem access error: Could not find base path "
                       "%s for servable %s with error %s", base, mc.name, _os_error(e, base))
             return
-        found = {}
-        for c in children:
-            v = _is_numeric(c)
-            if v is None:
-                continue
-            if v in found:
-                log.warning("Duplicate version directories detected. Version %d will be loaded from %s, %s will be "
-                            "ignored.", v, found[v], os.path.join(base, c))
-                continue
-            found[v] = os.path.join(base, c)
-        if not found:
-            log.warning("No versions of servable %s found under base path %s. Did you forget to name your leaf "
-                        "directory as a number (eg. '/1/')?", mc.name, base)
-        policy = mc.model_version_policy
-        which = policy.WhichOneof("policy_choice")
-        if which == "all":
-            aspired = found
-        elif which == "specific":
-            want = list(policy.specific.versions)
-            if not want:
-                log.warning("No specific versions requested for servable %s.", mc.name)
-            for v in want:
-                if v not in found:
-                    log.warning("Version %d of servable %s, which was requested to be served as a 'specific' "
-                                "version in the servable's version policy, was not found in the file system",
-                                v, mc.name)
-            aspired = {v: found[v] for v in want if v in found}
-        else:
-            n = policy.latest.num_versions if which == "latest" else 1
-            n = max(n, 1)
-            aspired = {v: found[v] for v in sorted(found, reverse=True)[:n]}
+        found, warnings = storage_path_source.version_directories(mc.name, base, children)
+        aspired, more = storage_path_source.aspired_versions(mc, found)
+        for warning in warnings + more:
+            log.warning("%s", warning)
         with self.lock:
             m.aspired = aspired
             for v, p in aspired.items():
@@ -357,17 +307,8 @@ class Manager:
                             self._record(m, v, END, None)
                     elif h.state == _H_DONE:
                         del m.harnesses[v]
-                live = list(m.harnesses.values())
-                has_aspired = any(h.version in m.aspired for h in live)
-                aspired_serving = any(h.version in m.aspired and h.state == _H_READY for h in live)
-                unaspired_ready = sorted(h.version for h in live if h.version not in m.aspired and h.state == _H_READY)
-                action = None
-                if (not has_aspired or aspired_serving or len(unaspired_ready) > 1) and unaspired_ready:
-                    action = ("unload", m.harnesses[unaspired_ready[0]])
-                else:
-                    new = sorted((h.version for h in live if h.version in m.aspired and h.state == _H_NEW), reverse=True)
-                    if new:
-                        action = ("load", m.harnesses[new[0]])
+                decision = next_action((h.version, h.version in m.aspired, h.state) for h in m.harnesses.values())
+                action = None if decision is None else (decision[0], m.harnesses[decision[1]])
             if action is None:
                 return
             if action[0] == "load":
