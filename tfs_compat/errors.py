@@ -1,47 +1,48 @@
 """The one error type of the server: a canonical status code plus a message.
 
-TF Serving passes absl::Status values everywhere; gRPC sends the code as-is
-(message cut at 1024 chars, model_servers/grpc_status_util.cc) and REST maps
-it to HTTP with ToHTTPStatusCode (model_servers/http_server.cc).
+TF Serving passes absl::Status values everywhere (a code of absl::StatusCode and a message);
+so does this server's core. Each front maps it for its protocol: grpc_server.py sends the code
+as the gRPC status (message cut at 1024 chars, model_servers/grpc_status_util.cc), rest_server.py
+maps it to an HTTP status (model_servers/http_server.cc ToHTTPStatusCode).
 """
-import grpc
+import enum
 
-C = grpc.StatusCode
 
-# model_servers/http_server.cc ToHTTPStatusCode.
-_HTTP = {
-    C.OK: 200, C.CANCELLED: 499, C.UNKNOWN: 500, C.INVALID_ARGUMENT: 400,
-    C.DEADLINE_EXCEEDED: 504, C.NOT_FOUND: 404, C.ALREADY_EXISTS: 409,
-    C.PERMISSION_DENIED: 403, C.RESOURCE_EXHAUSTED: 429,
-    C.FAILED_PRECONDITION: 400, C.ABORTED: 409, C.OUT_OF_RANGE: 400,
-    C.UNIMPLEMENTED: 501, C.INTERNAL: 500, C.UNAVAILABLE: 503,
-    C.DATA_LOSS: 500, C.UNAUTHENTICATED: 401,
-}
+class Code(enum.IntEnum):
+    """absl::StatusCode; the numbers are tensorflow.error.Code's and gRPC's too
+    (tensorflow/core/protobuf/error_codes.proto)."""
 
-# tensorflow.error.Code numbers equal the gRPC numbers (tensorflow/core/protobuf/error_codes.proto).
-CODE_NUMBER = {c: c.value[0] for c in C}
-CODE_BY_NUMBER = {c.value[0]: c for c in C}
+    OK = 0
+    CANCELLED = 1
+    UNKNOWN = 2
+    INVALID_ARGUMENT = 3
+    DEADLINE_EXCEEDED = 4
+    NOT_FOUND = 5
+    ALREADY_EXISTS = 6
+    PERMISSION_DENIED = 7
+    RESOURCE_EXHAUSTED = 8
+    FAILED_PRECONDITION = 9
+    ABORTED = 10
+    OUT_OF_RANGE = 11
+    UNIMPLEMENTED = 12
+    INTERNAL = 13
+    UNAVAILABLE = 14
+    DATA_LOSS = 15
+    UNAUTHENTICATED = 16
 
-_GRPC_MAX_MESSAGE = 1024  # model_servers/grpc_status_util.cc
+
+C = Code
+CODE_NUMBER = {c: int(c) for c in Code}
+CODE_BY_NUMBER = {int(c): c for c in Code}
 
 
 class ServingError(Exception):
-    """A failed status (code + message), raised by core and rendered by the frontends."""
+    """A failed status (a Code and a message), raised by the core and rendered by the fronts."""
 
     def __init__(self, code, message):
         super().__init__(message)
         self.code = code
         self.message = message
-
-    @property
-    def http_status(self):
-        return _HTTP.get(self.code, 500)
-
-    def grpc_message(self):
-        m = self.message
-        if len(m) > _GRPC_MAX_MESSAGE:
-            m = m[:_GRPC_MAX_MESSAGE] + "...TRUNCATED"
-        return m
 
     def to_string(self):
         """absl::Status::ToString(): 'INVALID_ARGUMENT: msg' (used when errors are nested)."""

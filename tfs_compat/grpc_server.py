@@ -17,7 +17,7 @@ from google.protobuf.message import DecodeError
 from tensorflow_serving.apis import model_service_pb2_grpc, prediction_service_pb2_grpc
 
 from . import metrics
-from .errors import ServingError, C
+from .errors import C, ServingError
 
 log = logging.getLogger("tensorflow_serving")
 INT32_MAX = 2**31 - 1
@@ -30,18 +30,30 @@ def _timeout_ms(context):
     return max(int(rem * 1000), 1)
 
 
+_GRPC_MAX_MESSAGE = 1024  # model_servers/grpc_status_util.cc
+
+
+def to_grpc_status(error):
+    """(grpc.StatusCode, details) of a ServingError: the same code, the message cut as
+    grpc_status_util.cc ToGRPCStatus cuts it."""
+    message = error.message
+    if len(message) > _GRPC_MAX_MESSAGE:
+        message = message[:_GRPC_MAX_MESSAGE] + "...TRUNCATED"
+    return grpc.StatusCode[error.code.name], message
+
+
 def _call(context, fn, model_name, api=None):
     start = time.perf_counter()
     try:
         resp = fn()
     except ServingError as e:
         metrics.record_request(model_name, e.code.name)
-        context.abort(e.code, e.grpc_message())
+        context.abort(*to_grpc_status(e))
     except Exception as e:  # noqa: BLE001  never leak a traceback to the client
         log.error("gRPC %s model %r: internal error %s: %s", api or "call", model_name, type(e).__name__,
                   str(e).replace("\n", " ")[:300])
         metrics.record_request(model_name, "INTERNAL")
-        context.abort(C.INTERNAL, "%s: %s" % (type(e).__name__, e))
+        context.abort(grpc.StatusCode.INTERNAL, "%s: %s" % (type(e).__name__, e))
     metrics.record_request(model_name, "OK")
     if api:
         metrics.record_latency(model_name, api, "GRPC", (time.perf_counter() - start) * 1e6)
@@ -97,7 +109,7 @@ class _ParseRequests(grpc.ServerInterceptor):
             try:
                 request = parse(raw)
             except DecodeError as e:
-                context.abort(C.INVALID_ARGUMENT, "Failed to parse request: %s" % e)
+                context.abort(grpc.StatusCode.INVALID_ARGUMENT, "Failed to parse request: %s" % e)
             return behavior(request, context)
 
         return grpc.unary_unary_rpc_method_handler(parse_then_call, request_deserializer=None,

@@ -32,6 +32,21 @@ from . import json_tensor as jt
 from . import metrics
 from .errors import ServingError, C, invalid_argument, failed_precondition, not_found
 
+# model_servers/http_server.cc ToHTTPStatusCode.
+_HTTP_STATUS = {
+    C.OK: 200, C.CANCELLED: 499, C.UNKNOWN: 500, C.INVALID_ARGUMENT: 400,
+    C.DEADLINE_EXCEEDED: 504, C.NOT_FOUND: 404, C.ALREADY_EXISTS: 409,
+    C.PERMISSION_DENIED: 403, C.RESOURCE_EXHAUSTED: 429,
+    C.FAILED_PRECONDITION: 400, C.ABORTED: 409, C.OUT_OF_RANGE: 400,
+    C.UNIMPLEMENTED: 501, C.INTERNAL: 500, C.UNAVAILABLE: 503,
+    C.DATA_LOSS: 500, C.UNAUTHENTICATED: 401,
+}
+
+
+def http_status(error):
+    """The HTTP status REST answers a ServingError with."""
+    return _HTTP_STATUS.get(error.code, 500)
+
 log = logging.getLogger("tensorflow_serving")
 
 PREDICTION_RE = re.compile(
@@ -342,13 +357,13 @@ def make_handler(core, opts, monitoring):
             headers = dict(CORS_HEADERS) if cors else {}
             headers["Content-Type"] = "text/html; charset=ISO-8859-1"
             metrics.record_request("", err.code.name if err else "OK")
-            return respond(err.http_status if err else 200, b"", headers)
+            return respond(http_status(err) if err else 200, b"", headers)
         loop = asyncio.get_running_loop()
         err, out, model_name, api = await loop.run_in_executor(pool, handler.process, method, raw, body)
         headers = dict(JSON_HEADERS)
         if cors:
             headers.update(CORS_HEADERS)
-        status = err.http_status if err else 200
+        status = http_status(err) if err else 200
         if err is None:
             metrics.record_latency(model_name, api, "REST", (time.perf_counter() - start) * 1e6)
         metrics.record_request(model_name, err.code.name if err else "OK")

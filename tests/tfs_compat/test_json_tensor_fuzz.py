@@ -142,12 +142,13 @@ def test_random_json_never_crashes_in_process(jt, doc, dtype):
     # is an INVALID_ARGUMENT status, never a crash)
     from tensorflow.core.framework import types_pb2
     from tfs_compat.errors import ServingError
+    from tfs_compat.rest_server import http_status
 
     body = json.dumps(doc).encode()
     try:
         _fill(jt, body, getattr(types_pb2, dtype))
     except ServingError as exc:
-        assert exc.http_status == 400, (exc.code, exc.message)
+        assert http_status(exc) == 400, (exc.code, exc.message)
         assert "Traceback" not in exc.message
 
 
