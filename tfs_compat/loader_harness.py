@@ -1,7 +1,8 @@
-"""One managed version of a model and its states.
+"""One managed version of a model, its states, and the handles requests hold on it.
 
-Mirrors tensorflow_serving/core/loader_harness.h (the harness states) and the client-visible
-ManagerState of core/servable_state.h that core/servable_state_monitor.cc reports.
+Mirrors tensorflow_serving/core/loader_harness.h (the harness states), the client-visible
+ManagerState of core/servable_state.h that core/servable_state_monitor.cc reports, and
+core/servable_handle.h (a reference that keeps a loaded version from unloading).
 """
 import threading
 
@@ -25,3 +26,38 @@ class Harness:
         self.servable = None
         self.refs = 0
         self.cond = threading.Condition()
+
+
+class Model:
+    """A configured model: its config, aspired versions, harnesses and state history."""
+
+    def __init__(self, config):
+        self.name = config.name
+        self.config = config
+        self.aspired = {}      # version -> path (from the last successful poll)
+        self.harnesses = {}    # version -> Harness (managed)
+        self.history = {}      # version -> (state, error)  servable_state_monitor
+        self.latest = None     # highest READY harness (fast path for Latest())
+        self.polled_once = False
+
+
+class Handle:
+    """A ref-counted reference to a loaded servable (ServableHandle)."""
+    __slots__ = ("servable", "_h")
+
+    def __init__(self, h):
+        self._h = h
+        self.servable = h.servable
+
+    def release(self):
+        h = self._h
+        with h.cond:
+            h.refs -= 1
+            if h.refs == 0:
+                h.cond.notify_all()
+
+    def __enter__(self):
+        return self.servable
+
+    def __exit__(self, *a):
+        self.release()

@@ -3,10 +3,10 @@
 The pure decisions live apart, as in TF Serving: storage_path_source.py (which versions,
 sources/storage_path/file_system_storage_path_source.cc), availability_preserving_policy.py
 (load new before unloading old, core/availability_preserving_policy.cc), loader_harness.py
-(states, core/loader_harness.h). Here: core/aspired_versions_manager.cc (errored harnesses stay
-while aspired), core/loader_harness.cc + util/retrier.cc (load retries),
-core/servable_state_monitor.cc (state history, highest version first),
-model_servers/server_core.cc (config validation, label map, reload, waits).
+(states, core/loader_harness.h), and the server core it inherits (config, labels, resolution,
+model_servers/server_core.cc) in server_core.py. Here: core/aspired_versions_manager.cc
+(errored harnesses stay while aspired), core/loader_harness.cc + util/retrier.cc (load
+retries), core/servable_state_monitor.cc (state history, highest version first).
 One manager thread polls every --file_system_poll_wait_seconds and performs
 loads/unloads serially (num_load_threads=0 semantics).
 """
@@ -19,53 +19,16 @@ from tensorflow_serving.config import model_server_config_pb2
 
 from . import storage_path_source
 from .availability_preserving_policy import next_action
-from .errors import ServingError, C, invalid_argument, not_found, failed_precondition, unknown
+from .errors import ServingError, C
 from .loader_harness import (START, LOADING, AVAILABLE, UNLOADING, END, NEW as _H_NEW, LOADING_H as _H_LOADING,
                              READY as _H_READY, UNLOADING_H as _H_UNLOADING, ERROR as _H_ERROR, DONE as _H_DONE,
                              Harness as _Harness)
+from .server_core import ServerCore
 
 log = logging.getLogger("tensorflow_serving")
 
 
-def is_relative(path):
-    # server_core.cc UriIsRelativePath: no scheme/host and not starting with '/'.
-    return "://" not in path and not path.startswith("/")
-
-
-class _Model:
-    def __init__(self, config):
-        self.name = config.name
-        self.config = config
-        self.aspired = {}      # version -> path (from the last successful poll)
-        self.harnesses = {}    # version -> _Harness (managed)
-        self.history = {}      # version -> (state, error)  servable_state_monitor
-        self.latest = None     # highest READY harness (fast path for Latest())
-        self.polled_once = False
-
-
-class Handle:
-    """A ref-counted reference to a loaded servable (ServableHandle)."""
-    __slots__ = ("servable", "_h")
-
-    def __init__(self, h):
-        self._h = h
-        self.servable = h.servable
-
-    def release(self):
-        h = self._h
-        with h.cond:
-            h.refs -= 1
-            if h.refs == 0:
-                h.cond.notify_all()
-
-    def __enter__(self):
-        return self.servable
-
-    def __exit__(self, *a):
-        self.release()
-
-
-class Manager:
+class Manager(ServerCore):
     def __init__(self, opts, load_fn):
         """load_fn(name, version, path) -> servable (raises ServingError on failure)."""
         self.opts = opts
@@ -80,157 +43,6 @@ class Manager:
         self._wake = threading.Event()
         self._thread = None
         self.on_state_change = None  # optional hook (metrics)
-
-    # ---- config -------------------------------------------------------
-    def reload_config(self, new_config, wait=True):
-        """ServerCore::ReloadConfig semantics (validation, labels, then models)."""
-        with self.config_lock:
-            first = not self.config.HasField("model_config_list") and not self.config.HasField("custom_model_config")
-            same = self.config == new_config
-            both_lists = self.config.HasField("model_config_list") and new_config.HasField("model_config_list")
-            if not (first or same or both_lists):
-                raise failed_precondition("Cannot transition to requested config. It is only legal to transition "
-                                          "from one ModelConfigList to another.")
-            if not new_config.HasField("model_config_list"):
-                if new_config.HasField("custom_model_config"):
-                    raise invalid_argument("Missing custom_model_config_loader in ServerCore Options")
-                log.info("Taking no action for empty config.")
-                return
-            configs = list(new_config.model_config_list.config)
-            names = set()
-            for mc in configs:
-                if mc.name in names:
-                    raise invalid_argument("Illegal to list model %s multiple times in config list" % mc.name)
-                names.add(mc.name)
-            for mc in configs:
-                if is_relative(mc.base_path):
-                    raise invalid_argument("Expected model %s to have an absolute path or URI; got base_path()=%s"
-                                           % (mc.name, mc.base_path))
-            old_platforms = {}
-            for mc in self.config.model_config_list.config:
-                old_platforms[mc.name] = _platform(mc)
-            for mc in configs:
-                p = _platform(mc)
-                if mc.name in old_platforms and old_platforms[mc.name] != p:
-                    raise invalid_argument("Illegal to change a model's platform. For model %s platform was %s and "
-                                           "new platform requested is %s" % (mc.name, old_platforms[mc.name], p))
-            self.config = model_server_config_pb2.ModelServerConfig()
-            self.config.CopyFrom(new_config)
-            self._update_labels(configs)
-            for mc in configs:
-                if _platform(mc) != "tensorflow":
-                    raise invalid_argument("Model %s requests unsupported platform %s" % (mc.name, _platform(mc)))
-            with self.lock:
-                new_names = [mc.name for mc in configs if mc.name not in self.models or
-                             self.models[mc.name].config is None]
-                for mc in configs:
-                    m = self.models.get(mc.name)
-                    if m is None:
-                        self.models[mc.name] = _Model(mc)
-                    else:
-                        m.config = mc
-                for name, m in self.models.items():
-                    if name not in names and m.config is not None:
-                        m.config = None  # un-aspire everything: removed from config
-            self._wake.set()
-            if wait:
-                self._wait_available(new_names, first)
-
-    def _update_labels(self, configs):
-        new = {}
-        allow = self.opts.allow_version_labels_for_unavailable_models
-        for mc in configs:
-            with self.lock:
-                m = self.models.get(mc.name)
-                hist = dict(m.history) if m else {}
-            for label, version in mc.version_labels.items():
-                ok_any = False
-                if allow:
-                    cur = (self.labels or {}).get(mc.name, {}).get(label)
-                    ok_any = cur is None or cur == version
-                st = hist.get(version)
-                if not ok_any and (st is None or st[0] != AVAILABLE):
-                    raise failed_precondition("Request to assign label to version %d of model %s, which is not "
-                                              "currently available for inference" % (version, mc.name))
-                new.setdefault(mc.name, {})[label] = version
-        self.labels = new
-
-    def _wait_available(self, names, first):
-        """Block until each model's first version is AVAILABLE or END (servable_state_monitor)."""
-        with self.lock:
-            while not self._stop.is_set():
-                pending = [n for n in names if not any(s in (AVAILABLE, END) for s, _ in self.models[n].history.values())]
-                if not pending:
-                    break
-                self.changed.wait(0.5)
-            failed = []
-            for n in names:
-                hist = self.models[n].history
-                for v in sorted(hist, reverse=True):
-                    s, err = hist[v]
-                    if s in (AVAILABLE, END):
-                        if s != AVAILABLE:
-                            failed.append((n, v, err))
-                        break
-        if failed:
-            what = "servable(s)" if first else "model(s)"
-            msg = "%d %s did not become available: {" % (len(failed), what)
-            for n, v, err in failed:
-                msg += "{{name: %s version: %d}%s}, " % (n, v, " due to error: " + err.to_string() if err else "")
-            raise unknown(msg + "}")
-
-    # ---- lookup (ServerCore::GetServableHandle) ------------------------
-    def resolve_version(self, model_spec):
-        """Returns (name, version|None) per ModelSpec (version/label/latest)."""
-        name = model_spec.name
-        if not name:
-            raise invalid_argument("ModelSpec has no name specified.")
-        which = model_spec.WhichOneof("version_choice")
-        if which == "version":
-            return name, model_spec.version.value
-        if which == "version_label":
-            label = model_spec.version_label
-            if self.labels is None:
-                raise ServingError(C.UNAVAILABLE, "Model labels does not init yet." + label)
-            v = self.labels.get(name, {}).get(label)
-            if v is None:
-                raise invalid_argument("Unrecognized servable version label: %s" % label)
-            return name, v
-        return name, None
-
-    def get_handle(self, model_spec):
-        name, version = self.resolve_version(model_spec)
-        with self.lock:
-            m = self.models.get(name)
-            h = None
-            if m is not None:
-                if version is None:
-                    h = m.latest
-                else:
-                    h = m.harnesses.get(version)
-                    if h is not None and h.state != _H_READY:
-                        h = None
-            if h is None:
-                if version is None:
-                    raise not_found("Servable not found for request: Latest(%s)" % name)
-                raise not_found("Servable not found for request: Specific(%s, %d)" % (name, version))
-            with h.cond:
-                h.refs += 1
-        return Handle(h)
-
-    def status(self, name, version=None):
-        """GetModelStatus data: list of (version, state, error) highest first."""
-        with self.lock:
-            m = self.models.get(name)
-            hist = dict(m.history) if m else {}
-        if version is not None:
-            if version not in hist:
-                raise not_found("Could not find version %d of model %s" % (version, name))
-            s, e = hist[version]
-            return [(version, s, e)]
-        if not hist:
-            raise not_found("Could not find any versions of model %s" % name)
-        return [(v, hist[v][0], hist[v][1]) for v in sorted(hist, reverse=True)]
 
     def loaded_servables(self):
         with self.lock:
@@ -378,21 +190,6 @@ class Manager:
         self.changed.notify_all()
         if self.on_state_change:
             self.on_state_change(m, version, state)
-
-
-def _platform(mc):
-    """server_core.cc GetPlatform."""
-    if mc.model_type != 0:
-        if mc.model_platform:
-            raise invalid_argument("Illegal setting both ModelServerConfig::model_type (deprecated) and "
-                                   "ModelServerConfig::model_platform, model name is %s" % mc.name)
-        if mc.model_type == 1:
-            return "tensorflow"
-        raise invalid_argument("ModelServerConfig::model_type choice %d not supported." % mc.model_type)
-    if not mc.model_platform:
-        raise invalid_argument("Illegal setting neither ModelServerConfig::model_type (deprecated) nor "
-                               "ModelServerConfig::model_platform, model name is %s" % mc.name)
-    return mc.model_platform
 
 
 def _os_error(e, path):
