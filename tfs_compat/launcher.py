@@ -391,6 +391,11 @@ def main(argv: list[str] | None = None) -> int:
     server = Server.from_container(parse_docker_run(shlex.join(argv), Path.cwd()), workdir,
                                    log_path=workdir / "server.log")
     print(f"starting {server!r}; log: {server.log_path}", flush=True)
+
+    def stop_on_sigterm(signum, frame):
+        raise KeyboardInterrupt  # leave through `with server`, which stops the server's group
+
+    signal.signal(signal.SIGTERM, stop_on_sigterm)
     with server:
         try:
             server.wait_available()

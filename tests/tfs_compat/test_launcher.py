@@ -6,6 +6,7 @@ compose service, and what happens when a process exits early, hangs, or leaves c
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -86,3 +87,41 @@ def test_stop_ends_the_whole_process_group(tmp_path):
     status = server.stop(timeout=2)
     assert status == -15  # the parent ended on SIGTERM
     assert not child.is_running() or child.status() == psutil.STATUS_ZOMBIE
+
+
+@pytest.mark.slow
+def test_a_docker_run_command_runs_as_the_compatible_server(tmp_path):
+    """What docs/tf-serving.md tells a reader without the official image: put
+    `python -m tfs_compat.launcher` in front of the `docker run`; SIGTERM (or Ctrl-C) stops it all."""
+    import subprocess
+    import urllib.request
+
+    from tests.tfs_compat import models
+
+    models.write_half_plus_two(tmp_path / "models" / "half", 1)
+    grpc_port, rest_port = launcher.free_port(), launcher.free_port()
+    command = [sys.executable, "-m", "tfs_compat.launcher", "docker", "run", "-d", "--name", "t",
+               "-p", f"127.0.0.1:{grpc_port}:8500", "-p", f"{rest_port}:8501", "-v", f"{tmp_path}/models:/models:ro",
+               "-e", "MODEL_NAME=half", "tensorflow/serving:2.21.0"]
+    cli = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                           env={**os.environ, "PYTHONPATH": str(REPO)})
+    try:
+        lines = []
+        for line in cli.stdout:  # bounded by wait_available's own timeout inside the launcher
+            lines.append(line)
+            if line.startswith("serving"):
+                break
+        assert lines[-1].startswith(f"serving ['half']: gRPC 127.0.0.1:{grpc_port}, REST http://127.0.0.1:{rest_port}"), lines
+        with urllib.request.urlopen(f"http://127.0.0.1:{rest_port}/v1/models/half", timeout=10) as response:
+            assert b'"AVAILABLE"' in response.read()
+        server = psutil.Process(cli.pid).children()[0]
+        cli.terminate()
+        assert cli.wait(timeout=60) == 0
+        assert not server.is_running() or server.status() == psutil.STATUS_ZOMBIE
+    finally:
+        if cli.poll() is None:  # the test failed midway: end the launcher and what it started
+            left = psutil.Process(cli.pid).children(recursive=True)
+            cli.kill()
+            cli.wait(timeout=10)
+            for process in left:
+                process.kill()
