@@ -237,7 +237,7 @@ class Server:
         self.command = [sys.executable, "-m", module, *self.flags]
         self.env = {**(env or {}), **(entrypoint_env or {})}
         self.cwd = cwd
-        self.log_path = Path(log_path) if log_path else Path(tempfile.mkstemp(prefix="tfs-compat-", suffix=".log")[1])
+        self.log_path = Path(log_path) if log_path else None  # a temporary file once started
         self.process: subprocess.Popen | None = None
 
     @classmethod
@@ -277,6 +277,10 @@ class Server:
     def start(self) -> "Server":
         env = {**os.environ, "PYTHONUNBUFFERED": "1", **self.env}
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PACKAGE_PARENT), env.get("PYTHONPATH")) if p)
+        if self.log_path is None:
+            handle, name = tempfile.mkstemp(prefix="tfs-compat-", suffix=".log")
+            os.close(handle)
+            self.log_path = Path(name)
         with open(self.log_path, "wb") as log:
             # A session of its own: stop() ends the whole group, and a terminal's Ctrl-C does not.
             self.process = subprocess.Popen(self.command, cwd=self.cwd, env=env, stdout=log,
@@ -366,6 +370,8 @@ class Server:
 
     # -- output -----------------------------------------------------------------------------
     def log(self) -> str:
+        if self.log_path is None:
+            return ""
         try:
             return self.log_path.read_bytes().decode("utf-8", "replace")
         except FileNotFoundError:

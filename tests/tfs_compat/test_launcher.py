@@ -104,7 +104,7 @@ def test_a_docker_run_command_runs_as_the_compatible_server(tmp_path):
                "-p", f"127.0.0.1:{grpc_port}:8500", "-p", f"{rest_port}:8501", "-v", f"{tmp_path}/models:/models:ro",
                "-e", "MODEL_NAME=half", "tensorflow/serving:2.21.0"]
     cli = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                           env={**os.environ, "PYTHONPATH": str(REPO)})
+                           env={**os.environ, "PYTHONPATH": str(REPO), "TMPDIR": str(tmp_path)})
     try:
         lines = []
         for line in cli.stdout:  # bounded by wait_available's own timeout inside the launcher
