@@ -69,14 +69,14 @@ def snippets(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """REST vs gRPC vs in-process latency of the compatible server (a benchmark, not a test)."""
     _install(session, "requirements/gate.in")
-    session.run("python", "-m", "tests.server.bench", *session.posargs)
+    session.run("python", "-m", "tests.tfs_compat.bench", *session.posargs)
 
 
 @nox.session(python=PYTHON)
 def fuzz(session: nox.Session) -> None:
     """The compatible server's fuzz suite at ten times the gate's examples, 20,000 deadline calls."""
     _install(session, "requirements/gate.in")
-    session.run("python", "-m", "pytest", "tests/server/test_fuzz.py", "-s", *session.posargs,
+    session.run("python", "-m", "pytest", "tests/tfs_compat/test_fuzz.py", "-s", *session.posargs,
                 env={"SERVER_FUZZ_SCALE": "10"})
 
 

@@ -57,12 +57,13 @@ def _preface(page_path: Path, raw: str) -> str:
     if "pytest.mark.tf_serving" in raw:
         needs.append("a running TF Serving: run the `docker run` cell as shown where a Docker engine is "
                      "available; without one, start the project's TF-Serving-compatible server with the same "
-                     "ports instead (`python -m tests.model_server --port=8500 --rest_api_port=8501 "
-                     "--model_name=... --model_base_path=...`, from a clone of the repository)")
+                     "ports instead: `pip install .` in a clone of the repository, then "
+                     "`python -m tfs_compat.launcher` in front of the `docker run` command, in a terminal of its own")
     expanded = expand(raw)
-    if re.search(r"(?<![\w/])(snippets|docker)/", "\n".join(c.code for c in notebook.build(expanded)[1])):
-        needs.append("the repository's `snippets/` and `docker/` folders next to it: run it from the root of "
-                     "a clone (`jupyter lab` there)")
+    code = "\n".join(c.code for c in notebook.build(expanded)[1])
+    if re.search(r"(?<![\w/])(snippets|docker)/|\btfs_compat\b", code):
+        needs.append("the repository's `snippets/`, `docker/` and `tfs_compat/` folders next to it: run it from "
+                     "the root of a clone (`jupyter lab` there)")
     if "requires_nginx" in raw:
         needs.append("nginx (`apt-get install nginx`) for the blocks marked as needing it")
     need_text = "".join(f"\n- {need}" for need in needs) or "\n- nothing beyond the packages: it runs in any folder"

@@ -34,7 +34,7 @@ REPO = Path(__file__).resolve().parents[1]
 DOCKER = REPO / "docker"
 K8S_FILES = sorted((DOCKER / "k8s").glob("*.yaml"))
 BIN = Path(sys.executable).parent
-SERVER_MISSING = not (REPO / "tests" / "model_server" / "__main__.py").exists()
+SERVER_MISSING = not (REPO / "tfs_compat" / "__main__.py").exists()
 
 
 def _tool(name: str) -> str:
@@ -392,7 +392,7 @@ def _free_port() -> int:
 def image_root(tmp_path):
     """A build context holding models/digits/1 (a tiny SavedModel) and the file system the
     Dockerfile's COPY makes of it (models from the context, scripts from docker/bin)."""
-    from tests.server import models  # the conformance suite's SavedModel writer
+    from tests.tfs_compat import models  # the conformance suite's SavedModel writer
 
     context = tmp_path / "context"
     models.write_half_plus_two(context / "models" / "digits", 1)
@@ -408,11 +408,6 @@ def image_root(tmp_path):
     return root
 
 
-def _start(flags: list[str], log: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "tests.model_server", *flags], cwd=REPO,
-                            stdout=open(log, "wb"), stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-
-
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is None:
         process.send_signal(signal.SIGTERM)
@@ -423,41 +418,29 @@ def _stop(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-def _wait_status(port: int, process: subprocess.Popen, log: Path, timeout: float = 120) -> dict:
-    import requests
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"server exited {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/v1/models/digits", timeout=2).json()
-        except (requests.RequestException, ValueError):
-            time.sleep(0.2)
-    pytest.fail(f"server not ready in {timeout} s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(SERVER_MISSING, reason="the compatible server (tests/model_server) is not there yet")
+@pytest.mark.skipif(SERVER_MISSING, reason="the compatible server (tfs_compat) is not there")
 def test_the_server_loads_the_dockerfile_layout_and_passes_the_readiness_check(image_root, tmp_path):
     """Start the server as the image's entrypoint would, on the Dockerfile's file system, and run
     the image's readiness check (compose health check, Kubernetes probes) against it."""
+    import requests
+
+    from tfs_compat.launcher import Server
+
     df = _dockerfile()
-    base = str(image_root) + df["ENV"]["MODEL_BASE_PATH"]
-    rest, grpc = _free_port(), _free_port()
-    log = tmp_path / "server.log"
-    process = _start([f"--port={grpc}", f"--rest_api_port={rest}", f"--model_name={df['ENV']['MODEL_NAME']}",
-                      f"--model_base_path={base}/{df['ENV']['MODEL_NAME']}"], log)
+    env = {"MODEL_NAME": df["ENV"]["MODEL_NAME"], "MODEL_BASE_PATH": str(image_root) + df["ENV"]["MODEL_BASE_PATH"]}
+    rest = _free_port()
+    server = Server([f"--port={_free_port()}", f"--rest_api_port={rest}"], entrypoint_env=env,
+                    log_path=tmp_path / "server.log")
     ready = [str(image_root / "usr/local/bin/tfs-ready")]
-    env = {**os.environ, "TFS_REST_PORT": str(rest)}
-    try:
-        status = _wait_status(rest, process, log)
+    probe_env = {**os.environ, "TFS_REST_PORT": str(rest)}
+    with server:
+        server.wait_available(timeout=120)
+        status = requests.get(f"{server.rest_url}/v1/models/digits", timeout=10).json()
         assert status == {"model_version_status": [
             {"version": "1", "state": "AVAILABLE", "status": {"error_code": "OK", "error_message": ""}}]}
-        assert subprocess.run([*ready, "digits"], env=env, timeout=10).returncode == 0
-        assert subprocess.run([*ready, "digits", "nope"], env=env, timeout=10).returncode != 0
-    finally:
-        _stop(process)
+        assert subprocess.run([*ready, "digits"], env=probe_env, timeout=10).returncode == 0
+        assert subprocess.run([*ready, "digits", "nope"], env=probe_env, timeout=10).returncode != 0
 
 
 def test_nginx_reports_a_dead_replica_as_retryable_grpc_unavailable(tmp_path):
@@ -507,7 +490,7 @@ def test_every_backend_names_the_version_it_is_or_mirrors():
     assert backend.DockerBackend.name.startswith(f"TF Serving {TF_SERVING_VERSION} ")
     assert f"mirroring TF Serving {TF_SERVING_VERSION}" in backend.CompatibleServerBackend.name
     # The compatible server reports the release it mirrors (--version, as tensorflow_model_server).
-    from tests.model_server.flags import SERVING_VERSION
+    from tfs_compat.flags import SERVING_VERSION
 
     assert SERVING_VERSION == f"{TF_SERVING_VERSION}-compat"
 

@@ -251,7 +251,7 @@ import runpy, signal, sys
 install = signal.signal
 signal.signal = lambda sig, handler: None if sig == signal.SIGTERM else install(sig, handler)
 sys.argv[0] = "tensorflow_model_server"
-runpy.run_module("tests.model_server", run_name="__main__")
+runpy.run_module("tfs_compat", run_name="__main__")
 ' "$@"
 """
 GRACE_S = 10  # the grace period the test gives (Kubernetes' default is 30 s, compose's 10 s)
@@ -272,7 +272,7 @@ def _pid_namespace_works() -> str | None:
 
 @pytest.fixture
 def served_model(tmp_path):
-    from tests.server import models  # the conformance suite's SavedModel writer
+    from tests.tfs_compat import models  # the conformance suite's SavedModel writer
 
     models.write_half_plus_two(tmp_path / "models" / "digits", 1)
     (tmp_path / "batching.config").write_text(

@@ -145,12 +145,27 @@ def test_docker_run_becomes_the_same_compatible_server_invocation(tmp_path):
              f'  {backend.TF_SERVING_IMAGE} --enable_batching --rest_api_timeout_in_ms=5000\n')
     run = backend.parse_docker_run(block, tmp_path)
     assert (run.name, run.ports, run.env) == ("tfs", {8500: 8500, 8501: 9501}, {"MODEL_NAME": "digits"})
-    command = backend.CompatibleServerBackend().command(run, tmp_path)
-    assert command[:3] == [sys.executable, "-m", "tests.model_server"]
-    assert set(command[3:]) == {
-        "--port=8500", "--rest_api_port=9501", "--model_name=digits",
-        f"--model_base_path={tmp_path}/models/digits", "--enable_batching=true",
-        "--rest_api_timeout_in_ms=5000"}
+    server = backend.CompatibleServerBackend().server(run, tmp_path)
+    # Started as the image's entrypoint starts TF Serving (MODEL_NAME, MODEL_BASE_PATH), on the host.
+    assert server.command[:3] == [sys.executable, "-m", "tfs_compat.docker_entrypoint"]
+    assert server.env == {"MODEL_NAME": "digits", "MODEL_BASE_PATH": f"{tmp_path}/models"}
+    assert _last_wins(server.effective_flags()) == {
+        "port": "8500", "rest_api_port": "9501", "model_name": "digits",
+        "model_base_path": f"{tmp_path}/models/digits", "enable_batching": "true",
+        "rest_api_timeout_in_ms": "5000"}
+
+
+def _last_wins(flags):
+    """--name=value flags as the server's flag parser reads them: the last one of a name wins."""
+    return dict(flag[2:].partition("=")[::2] for flag in flags)
+
+
+def test_an_unpublished_port_is_unreachable_as_in_docker(tmp_path):
+    (tmp_path / "models").mkdir()
+    block = f'docker run -d --name tfs -p 9500:8500 -v "$PWD/models:/models" {backend.TF_SERVING_IMAGE}'
+    server = backend.CompatibleServerBackend().server(backend.parse_docker_run(block, tmp_path), tmp_path)
+    flags = _last_wins(server.effective_flags())
+    assert (flags["port"], flags["rest_api_port"], flags["model_name"]) == ("9500", "0", "model")
 
 
 def test_models_config_paths_are_mapped_to_the_bind_mount(tmp_path):
@@ -160,8 +175,8 @@ def test_models_config_paths_are_mapped_to_the_bind_mount(tmp_path):
     block = ('docker run -d --name tfs -p 8501:8501 --mount type=bind,source="$PWD/serving",target=/models '
              f'{backend.TF_SERVING_IMAGE} --model_config_file=/models/models.config')
     run = backend.parse_docker_run(block, tmp_path)
-    command = backend.CompatibleServerBackend().command(run, tmp_path)
-    config_flag = next(c for c in command if c.startswith("--model_config_file="))
+    server = backend.CompatibleServerBackend().server(run, tmp_path)
+    config_flag = next(c for c in server.command if c.startswith("--model_config_file="))
     mapped = Path(config_flag.split("=", 1)[1]).read_text()
     assert f'base_path: "{tmp_path}/serving/a"' in mapped
 

@@ -67,10 +67,10 @@ def test_pull_check_sees_another_image(tmp_path):
 def _conformance_problems(workflow: dict) -> list[str]:
     """What keeps the Docker workflow from running the conformance suite against the image."""
     steps = [step for job in workflow["jobs"].values() for step in job["steps"]]
-    suites = [s for s in steps if "tests/server" in s.get("run", "")]
-    starts = [s for s in steps if "docker run" in s.get("run", "") and "tests.server.models" in s["run"]]
+    suites = [s for s in steps if "tests/tfs_compat" in s.get("run", "")]
+    starts = [s for s in steps if "docker run" in s.get("run", "") and "tests.tfs_compat.models" in s["run"]]
     if len(suites) != 1 or len(starts) != 1:
-        return ["no single step that starts the image on the suite's models and one that runs tests/server"]
+        return ["no single step that starts the image on the suite's models and one that runs tests/tfs_compat"]
     suite, start = suites[0], starts[0]
     problems = [] if "tests/test_docker_assets.py" in suite["run"] else ["docker-asset tests not run"]
     env = suite.get("env", {})
@@ -80,7 +80,7 @@ def _conformance_problems(workflow: dict) -> list[str]:
         problems.append("TF_SERVING_REST_URL is not the image's published REST port")
     if not grpc_target or f"-p {grpc_target}:8500" not in start["run"]:
         problems.append("TF_SERVING_GRPC_TARGET is not the image's published gRPC port")
-    # The flags of tests/server/conftest.py's main_server fixture.
+    # The flags of tests/tfs_compat/conftest.py's main_server fixture.
     for flag in ("--model_config_file=/models/models.config", "--monitoring_config_file=/models/monitoring.config",
                  "--allow_version_labels_for_unavailable_models"):
         if flag not in start["run"]:
@@ -99,7 +99,7 @@ def test_conformance_check_sees_a_suite_pointed_elsewhere():
     workflow = yaml.safe_load((REPO / ".github/workflows/gate-docker.yml").read_text())
     for job in workflow["jobs"].values():
         for step in job["steps"]:
-            if "tests/server" in step.get("run", ""):
+            if "tests/tfs_compat" in step.get("run", ""):
                 step["env"]["TF_SERVING_REST_URL"] = "http://127.0.0.1:8501"
                 step["run"] = step["run"].replace("tests/test_docker_assets.py", "")
     assert len(_conformance_problems(workflow)) == 2

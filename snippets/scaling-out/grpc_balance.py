@@ -29,7 +29,7 @@ def calls_per_replica(target, lb_policy, calls=30):
 
 
 REQUESTS = ":tensorflow:serving:request_count"
-replicas = ",".join(f"127.0.0.1:{cluster.replicas[name]['grpc']}" for name in cluster.live())
+replicas = ",".join(f"127.0.0.1:{cluster.replicas[name].grpc_port}" for name in cluster.live())
 for policy, label in (("pick_first", "pick_first (gRPC's default):"), ("round_robin", "round_robin:")):
     served = calls_per_replica(f"ipv4:{replicas}", policy)
     print(f"{label:28}", served, "| replicas that served calls:", sum(n > 0 for n in served.values()))

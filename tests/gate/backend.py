@@ -8,24 +8,23 @@ the reader types. The gate derives what it starts from that block, in this order
    already running: nothing is started, the gate only waits for it;
 2. a Docker engine is reachable: the block runs as written, and its container is
    removed when the page ends;
-3. otherwise the project's TF-Serving-compatible server (``python -m tests.model_server``)
+3. otherwise the project's TF-Serving-compatible server (``python -m tfs_compat``)
    starts with the flags the official image would get: the same model name, the same
-   host ports, the bind-mounted host paths in place of the container paths.
+   host ports, the bind-mounted host paths in place of the container paths
+   (``tfs_compat.launcher``, which every user of that server starts it through).
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shlex
-import signal
 import socket
 import subprocess
-import sys
 import threading
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from tfs_compat.launcher import Container, Server, host_config, parse_docker_run
 
 from .requirements import docker_available
 
@@ -47,88 +46,6 @@ TF_SERVING_IMAGE = pinned_image("TFS_IMAGE")
 TF_SERVING_TAG = TF_SERVING_IMAGE.split("@")[0]
 TF_SERVING_VERSION = TF_SERVING_TAG.rpartition(":")[2]
 READY_TIMEOUT_S = 180
-# The official image's entrypoint (tools/docker/Dockerfile in tensorflow/serving).
-IMAGE_DEFAULT_ENV = {"MODEL_BASE_PATH": "/models", "MODEL_NAME": "model"}
-GRPC_CONTAINER_PORT, REST_CONTAINER_PORT = 8500, 8501
-
-
-@dataclass
-class DockerRun:
-    """A parsed ``docker run`` command line."""
-
-    name: str | None = None
-    ports: dict[int, int] = field(default_factory=dict)  # container port -> host port
-    mounts: dict[str, str] = field(default_factory=dict)  # container path -> host path
-    env: dict[str, str] = field(default_factory=dict)
-    image: str = ""
-    args: list[str] = field(default_factory=list)
-
-    def host_path(self, container_path: str) -> str:
-        # The longest mount target that contains the path wins, as in the container.
-        for target in sorted(self.mounts, key=len, reverse=True):
-            if container_path == target or container_path.startswith(target.rstrip("/") + "/"):
-                return self.mounts[target] + container_path[len(target):]
-        raise ValueError(f"{container_path} is not inside any bind mount of the docker run command")
-
-    def server_flags(self) -> dict[str, str]:
-        """The flags tensorflow_model_server gets inside the container (last one wins)."""
-        env = {**IMAGE_DEFAULT_ENV, **self.env}
-        flags = {
-            "port": str(GRPC_CONTAINER_PORT),
-            "rest_api_port": str(REST_CONTAINER_PORT),
-            "model_name": env["MODEL_NAME"],
-            "model_base_path": f"{env['MODEL_BASE_PATH']}/{env['MODEL_NAME']}",
-        }
-        for arg in self.args:
-            match = re.fullmatch(r"--([A-Za-z0-9_]+)(?:=(.*))?", arg, flags=re.S)
-            if not match:
-                raise ValueError(f"unsupported server argument {arg!r}: use --name=value")
-            flags[match.group(1)] = match.group(2) if match.group(2) is not None else "true"
-        return flags
-
-
-def parse_docker_run(code: str, cwd: Path) -> DockerRun:
-    """Let bash expand the block (``$PWD``, quotes, continuations) and read docker's argv."""
-    script = 'docker() { printf "%s\\0" "$@"; }\n' + code
-    out = subprocess.run(["bash", "-c", script], cwd=cwd, capture_output=True, check=True, timeout=30)
-    argv = out.stdout.decode().split("\0")[:-1]
-    if argv[:1] != ["run"]:
-        raise ValueError("a tf_serving block must be a single `docker run` command")
-    run, i = DockerRun(), 1
-    takes_value = {"--name", "-p", "--publish", "-v", "--volume", "--mount", "-e", "--env",
-                   "--platform", "--cpus", "--memory", "-m", "--network", "--user", "-u"}
-    while i < len(argv):
-        arg = argv[i]
-        if not arg.startswith("-"):
-            run.image, run.args = arg, argv[i + 1:]
-            break
-        key, _, inline = arg.partition("=")
-        if key in takes_value and not inline:
-            i += 1
-            value = argv[i]
-        else:
-            value = inline
-        if key == "--name":
-            run.name = value
-        elif key in ("-p", "--publish"):
-            parts = value.split(":")
-            host, container = parts[-2], parts[-1].split("/")[0]
-            run.ports[int(container)] = int(host)
-        elif key in ("-v", "--volume"):
-            source, target = value.split(":")[:2]
-            run.mounts[target] = source
-        elif key == "--mount":
-            fields = dict(item.split("=", 1) for item in value.split(",") if "=" in item)
-            source = fields.get("source") or fields.get("src")
-            target = fields.get("target") or fields.get("destination") or fields.get("dst")
-            run.mounts[target] = source
-        elif key in ("-e", "--env"):
-            name, _, val = value.partition("=")
-            run.env[name] = val
-        i += 1
-    if not run.image.startswith("tensorflow/serving"):
-        raise ValueError(f"expected the tensorflow/serving image, got {run.image!r}")
-    return run
 
 
 def _port_open(port: int) -> bool:
@@ -201,50 +118,27 @@ class DockerBackend(Backend):
 
 
 class CompatibleServerBackend(Backend):
-    name = f"the TF-Serving-compatible server (tests/model_server) mirroring TF Serving {TF_SERVING_VERSION}"
+    name = f"the TF-Serving-compatible server (tfs_compat) mirroring TF Serving {TF_SERVING_VERSION}"
 
     def __init__(self):
-        self.processes: list[subprocess.Popen] = []
+        self.servers: list[Server] = []
         self.watchers: list[tuple[threading.Event, threading.Thread]] = []
 
-    def command(self, run: DockerRun, workdir: Path) -> list[str]:
-        flags = run.server_flags()
-        for port_flag in ("port", "rest_api_port"):
-            container_port = int(flags[port_flag])
-            if container_port == 0:
-                continue
-            if container_port not in run.ports:
-                # Unpublished: unreachable from the host, as in Docker.
-                flags[port_flag] = "0" if port_flag == "rest_api_port" else str(_free_port())
-            else:
-                flags[port_flag] = str(run.ports[container_port])
-        for path_flag in ("model_base_path", "model_config_file", "batching_parameters_file",
-                          "monitoring_config_file"):
-            if flags.get(path_flag):
-                flags[path_flag] = run.host_path(flags[path_flag])
-        if flags.get("model_config_file"):
-            original = Path(flags["model_config_file"])
-            flags["model_config_file"] = str(_host_config(run, original, workdir))
-            self._follow(run, original, workdir)
-        return [sys.executable, "-m", "tests.model_server", *(f"--{k}={v}" for k, v in flags.items())]
+    def server(self, run: Container, workdir: Path) -> Server:
+        """The server the image would run for ``run``, its models.config kept in step."""
+        server = Server.from_container(run, workdir, log_path=workdir / f"tf-serving-{run.name or 'server'}.log")
+        config = next((a.partition("=")[2] for a in run.args if a.startswith("--model_config_file=")), "")
+        if config:
+            self._follow(run, Path(run.host_path(config)), workdir)
+        return server
 
     def start(self, block_code, workdir):
-        run = parse_docker_run(block_code, workdir)
-        command = self.command(run, workdir)
-        log = open(workdir / f"tf-serving-{run.name or 'server'}.log", "wb")
-        process = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
-        self.processes.append(process)
+        server = self.server(parse_docker_run(block_code, workdir), workdir)
+        self.servers.append(server)
+        server.start().wait_available(timeout=READY_TIMEOUT_S)
+        return shlex.join(server.command[1:])
 
-        def alive():
-            if process.poll() is not None:
-                return f"exit status {process.returncode}; log: {log.name}"
-            return None
-
-        _wait_for_ports([p for p in run.ports.values()], alive, "the compatible server")
-        return " ".join(shlex.quote(part) for part in command[1:])
-
-    def _follow(self, run: DockerRun, original: Path, workdir: Path) -> None:
+    def _follow(self, run: Container, original: Path, workdir: Path) -> None:
         """Keep the host copy of a models.config in step with the page's edits, so the
         server's --model_config_file_poll_wait_seconds sees them as the container would."""
         stop = threading.Event()
@@ -256,7 +150,7 @@ class CompatibleServerBackend(Backend):
                     now = original.stat().st_mtime_ns
                     if now != seen:
                         seen = now
-                        _host_config(run, original, workdir)
+                        host_config(run, original, workdir)
                 except (OSError, ValueError):
                     continue
 
@@ -269,34 +163,9 @@ class CompatibleServerBackend(Backend):
             stop.set()
             thread.join(timeout=5)
         self.watchers.clear()
-        for process in self.processes:
-            if process.poll() is None:
-                os.killpg(process.pid, signal.SIGTERM)
-                try:
-                    process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    os.killpg(process.pid, signal.SIGKILL)
-                    process.wait(timeout=10)
-        self.processes.clear()
-
-
-def _host_config(run: DockerRun, config: Path, workdir: Path) -> Path:
-    """A copy of a models.config whose container base paths point at the bind-mounted host paths."""
-    text = config.read_text()
-    text = re.sub(r'(base_path\s*:\s*")([^"]+)(")',
-                  lambda m: m.group(1) + run.host_path(m.group(2)) + m.group(3), text)
-    copy = workdir / f".host-{config.name}"
-    # Replace atomically: the server may be reading the copy while the page edits the original.
-    partial = copy.with_suffix(".partial")
-    partial.write_text(text)
-    partial.replace(copy)
-    return copy
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+        for server in self.servers:
+            server.stop()
+        self.servers.clear()
 
 
 def choose_backend() -> Backend | None:
@@ -304,6 +173,6 @@ def choose_backend() -> Backend | None:
         return ExternalBackend()
     if docker_available():
         return DockerBackend()
-    if (REPO / "tests" / "model_server" / "__main__.py").exists():
+    if (REPO / "tfs_compat" / "__main__.py").exists():
         return CompatibleServerBackend()
     return None

@@ -38,7 +38,7 @@ DEFAULT_BLOCK_TIMEOUT_S = 300
 # must not inherit settings another test made for itself (e.g. TF_CPP_MIN_LOG_LEVEL).
 BASE_ENV = dict(os.environ)
 # What a page's working directory links to, so blocks run as from the repo root.
-LINKED = ("snippets", "docker")
+LINKED = ("snippets", "docker", "tfs_compat")  # what a reader has in a clone of the repository
 SECTION_MARKER = re.compile(r"-{1,}8<-{1,}\s+\[(?:start|end):[a-z][-_0-9a-z]*\]")
 # A load run's result line; the summary repeats it, with its counts, under the page.
 LOAD_RUN = re.compile(r"\b\d+ requests\b.*\b\d+ failed\b")
