@@ -228,7 +228,6 @@ class PageFile(pytest.File):
             for mark in block.marks:
                 item.add_marker(eval(mark, {"sys": sys, "pytest": pytest}))
             item.extra_keyword_matches.add(self.key)
-            item.extra_keyword_matches.add(self.key.replace("-", "_"))  # LEAD-TRANSITION
             self.gate_blocks.append(item)
         placed: list[str] = []  # gate:measured lines outside code fences (inside, they are examples)
         _outside_fences(expanded, lambda text: placed.extend(MEASURED.findall(text)) or text)
@@ -236,7 +235,6 @@ class PageFile(pytest.File):
         yield from self.gate_blocks
         last = TeardownItem.from_parent(self, name="teardown: no process left")
         last.extra_keyword_matches.add(self.key)
-        last.extra_keyword_matches.add(self.key.replace("-", "_"))  # LEAD-TRANSITION
         yield last
 
     def page_run(self) -> PageRun:
