@@ -10,11 +10,11 @@ import binascii
 import math
 
 import numpy as np
-from tensorflow.core.example import example_pb2, feature_pb2
+from tensorflow.core.example import feature_pb2
 from tensorflow.core.framework import types_pb2
 
 from . import jsonparse as jp
-from .errors import C, ServingError, invalid_argument, unimplemented, internal
+from .errors import C, ServingError, invalid_argument, unimplemented
 from .tensors import dtype_name, array_to_proto, NP_BY_DT
 
 DT = types_pb2
