@@ -104,14 +104,12 @@ import sys
 logging.basicConfig(level=logging.WARNING, stream=sys.stderr, format="%(levelname)s:%(name)s:%(message)s")"""
 
 
-def build(expanded: str, *, preface: str | None = None) -> tuple[nbformat.NotebookNode, list[Cell]]:
+def build(expanded: str) -> tuple[nbformat.NotebookNode, list[Cell]]:
     """The notebook of an expanded page, and its code cells in page order. Its first code
     cell (``metadata.gate_setup``) sets up the kernel as the gate runs it."""
     lines = expanded.split("\n")
     cells, code_cells, prose, marks = [], [], [], []
     awaiting_output = False
-    if preface:
-        cells.append(v4.new_markdown_cell(preface))
     cells.append(v4.new_code_cell(SETUP, metadata={"gate_setup": True, "tags": ["setup"]}))
 
     def flush_prose():

@@ -37,12 +37,18 @@ def _sources(markdown: str) -> list[str]:
     return sorted(f for f in files if (REPO / f).is_file())
 
 
+def _title(raw: str, default: str) -> str:
+    return next((line[2:].strip() for line in raw.split("\n") if line.startswith("# ")), default)
+
+
 def page_notebook(page_path: Path) -> tuple:
     """The page's notebook as the site offers it: what the gate runs, with a first cell
     saying what the notebook needs, and measured blocks showing the gate run's table."""
     raw = page_path.read_text()
-    nb, cells = notebook.build(expand(raw), preface=_preface(page_path, raw))
+    nb, cells = notebook.build(expand(raw))
+    nb.cells.insert(0, notebook.v4.new_markdown_cell(_preface(page_path, raw, cells)))
     for cell in cells:
+        cell.index += 1
         measured = next((MEASURED.match(mark) for mark in cell.marks if MEASURED.match(mark)), None)
         if measured:
             table = ARTIFACTS / "measured" / page_path.stem / f"{measured.group(1)}.txt"
@@ -51,24 +57,22 @@ def page_notebook(page_path: Path) -> tuple:
     return nb, cells
 
 
-def _preface(page_path: Path, raw: str) -> str:
-    title = next((line[2:].strip() for line in raw.split("\n") if line.startswith("# ")), page_path.stem)
+def _preface(page_path: Path, raw: str, cells: list) -> str:
     needs = []
     if "pytest.mark.tf_serving" in raw:
         needs.append("a running TF Serving: run the `docker run` cell as shown where a Docker engine is "
                      "available; without one, start the project's TF-Serving-compatible server with the same "
                      "ports instead: `pip install .` in a clone of the repository, then "
                      "`python -m tfs_compat.launcher` in front of the `docker run` command, in a terminal of its own")
-    expanded = expand(raw)
-    code = "\n".join(c.code for c in notebook.build(expanded)[1])
+    code = "\n".join(c.code for c in cells)
     if re.search(r"(?<![\w/])(snippets|docker)/|\btfs_compat\b", code):
         needs.append("the repository's `snippets/`, `docker/` and `tfs_compat/` folders next to it: run it from "
                      "the root of a clone (`jupyter lab` there)")
     if "requires_nginx" in raw:
         needs.append("nginx (`apt-get install nginx`) for the blocks marked as needing it")
     need_text = "".join(f"\n- {need}" for need in needs) or "\n- nothing beyond the packages: it runs in any folder"
-    return (f"*{title}*: this notebook is a page of **TensorFlow at scale, verified**, cell for cell what "
-            f"the site's gate runs (`nox -s snippets`), with the page's outputs.\n\n"
+    return (f"*{_title(raw, page_path.stem)}*: this notebook is a page of **TensorFlow at scale, verified**, cell "
+            f"for cell what the site's gate runs (`nox -s snippets`), with the page's outputs.\n\n"
             f"It needs Python 3.11 with the packages of the repository's `requirements/gate.in` at the "
             f"versions pinned in `requirements/constraints.txt`, and:{need_text}")
 
@@ -85,25 +89,17 @@ def _source_page(page_path: Path, sources: list[str], title: str) -> str:
             f"<code>--8&lt;--</code> lines.</p>{''.join(parts)}</body></html>\n")
 
 
-def _pages_with_code(config) -> list[Path]:
-    docs = Path(config["docs_dir"])
-    pages = []
-    for path in sorted(docs.glob("*.md")):
-        if notebook.build(expand(path.read_text()))[1]:
-            pages.append(path)
-    return pages
-
-
 def on_files(files, config):
-    for page_path in _pages_with_code(config):
-        nb, _ = page_notebook(page_path)
+    for page_path in sorted(Path(config["docs_dir"]).glob("*.md")):
+        nb, cells = page_notebook(page_path)
+        if not cells:  # a page without code has no notebook
+            continue
         notebook.nbformat.validate(nb)
         files.append(File.generated(config, f"notebooks/{page_path.stem}.ipynb",
                                     content=json.dumps(nb, indent=1, ensure_ascii=False) + "\n"))
         raw = page_path.read_text()
-        title = next((line[2:].strip() for line in raw.split("\n") if line.startswith("# ")), page_path.stem)
         files.append(File.generated(config, f"source/{page_path.stem}.html",
-                                    content=_source_page(page_path, _sources(raw), title)))
+                                    content=_source_page(page_path, _sources(raw), _title(raw, page_path.stem))))
     return files
 
 

@@ -69,6 +69,11 @@ def _reg(m):
     return m
 
 
+# TF's own SavedModel loader counts every load (tensorflow/cc/saved_model/loader.cc, load_attempt_count
+# with status "success" or "fail", and load_latency in microseconds), so TF Serving's metrics page has
+# samples as soon as a model has loaded, before any request.
+load_attempt_count = _reg(Counter(":tensorflow:cc:saved_model:load_attempt_count", ("model_path", "status")))
+load_latency = _reg(Counter(":tensorflow:cc:saved_model:load_latency", ("model_path",)))
 request_count = _reg(Counter(":tensorflow:serving:request_count", ("model_name", "status")))
 request_latency = _reg(Histogram(":tensorflow:serving:request_latency", ("model_name", "API", "entrypoint"),
                                  LATENCY_BUCKETS))

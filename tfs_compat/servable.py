@@ -14,12 +14,14 @@ signatures. Feed/fetch names are resolved to graph outputs once per name.
 import logging
 import os
 import threading
+import time
 
 import numpy as np
 import tensorflow as tf
 from tensorflow.core.protobuf import config_pb2
 from tensorflow.python.client import pywrap_tf_session as tf_session
 
+from . import metrics
 from .errors import ServingError, C, from_tf_exception
 
 log = logging.getLogger("tensorflow_serving")
@@ -39,6 +41,16 @@ class Servable:
     """A loaded model version (name, version, meta_graph_def, session)."""
 
     def __init__(self, name, version, path, tags, session_config=None):
+        started = time.perf_counter()
+        try:
+            self._load(name, version, path, tags, session_config)
+        except BaseException:
+            metrics.inc(metrics.load_attempt_count, path, "fail")
+            raise
+        metrics.inc(metrics.load_attempt_count, path, "success")
+        metrics.inc(metrics.load_latency, path, n=int((time.perf_counter() - started) * 1e6))
+
+    def _load(self, name, version, path, tags, session_config):
         self.name = name
         self.version = version
         self.path = path

@@ -117,6 +117,28 @@ def test_metrics_path_with_query_string(http, rest_url):
 WRAPPED = ":tensorflow:serving:batching_session:wrapped_run_count"
 
 
+def test_metrics_have_samples_once_a_model_has_loaded(module_servers, model_sources, tmp_path_factory):
+    # source: tensorflow_serving/model_servers/tensorflow_model_server_test.py testPrometheusEndpoint
+    # scrapes a fresh server before any request and expects "# TYPE"; TF's SavedModel loader
+    # (tensorflow/cc/saved_model/loader.cc) counts every load in load_attempt_count{model_path,status}
+    # with status "success" or "fail", and load_latency{model_path} in microseconds.
+    if EXTERNAL:
+        pytest.skip(NEEDS_OWN_SERVER)
+    monitoring = tmp_path_factory.mktemp("fresh-metrics") / "monitoring.config"
+    monitoring.write_text(models.MONITORING_CONFIG)
+    base = model_sources["plus2"].parent
+    srv = module_servers.start(
+        ["--model_name=half_plus_two", f"--model_base_path={base}", f"--monitoring_config_file={monitoring}"],
+        models=["half_plus_two"], name="fresh-metrics")
+    types, samples = parse_metrics(scrape(srv.rest_url).text)
+    assert types.get(":tensorflow:cc:saved_model:load_attempt_count") == "counter", sorted(types)
+    loaded = [lab for name, lab, v in samples
+              if name == ":tensorflow:cc:saved_model:load_attempt_count" and v == 1]
+    assert [lab["status"] for lab in loaded] == ["success"], samples
+    assert loaded[0]["model_path"].startswith(str(base)), loaded
+    assert sample(samples, ":tensorflow:cc:saved_model:load_latency") > 0
+
+
 @pytest.fixture(scope="module")
 def batching_server(module_servers, model_sources, tmp_path_factory):
     if EXTERNAL:
@@ -141,6 +163,25 @@ def batching_server(module_servers, model_sources, tmp_path_factory):
     )
 
 
+def _all_at_once(n, call):
+    """call(0) ... call(n-1) in n threads released together by a barrier; the errors they raised."""
+    errors, barrier = [], threading.Barrier(n)
+
+    def run(i):
+        try:
+            barrier.wait(30)
+            call(i)
+        except Exception as exc:  # noqa: BLE001 - returned to the test, which asserts on it
+            errors.append(repr(exc))
+
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(90)
+    return errors
+
+
 def test_batching_merges_concurrent_requests(batching_server, prediction_stub_for):
     # source: tensorflow_serving/batching/batching_session.cc (concurrent Run calls are merged
     # into one wrapped Run; wrapped_run_count counts wrapped runs), model_servers/server.cc
@@ -149,28 +190,19 @@ def test_batching_merges_concurrent_requests(batching_server, prediction_stub_fo
     stub = prediction_stub_for(srv)
     _, before = parse_metrics(scrape(srv.rest_url).text)
     n = 16
-    results, errors = [None] * n, []
-    barrier = threading.Barrier(n)
+    results = [None] * n
 
     def call(i):
-        try:
-            barrier.wait(30)
-            if i % 2:
-                r = requests.post(f"{srv.rest_url}/v1/models/half_plus_two:predict",
-                                  data=json.dumps({"instances": [[float(i)]]}), timeout=60)
-                assert r.status_code == 200, r.text
-                results[i] = r.json()["predictions"][0][0]
-            else:
-                req = predict_request("half_plus_two", {"x": np.array([[float(i)]], np.float32)})
-                results[i] = float(to_ndarray(stub.Predict(req, timeout=60).outputs["y"])[0][0])
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(repr(exc))
+        if i % 2:
+            r = requests.post(f"{srv.rest_url}/v1/models/half_plus_two:predict",
+                              data=json.dumps({"instances": [[float(i)]]}), timeout=60)
+            assert r.status_code == 200, r.text
+            results[i] = r.json()["predictions"][0][0]
+        else:
+            req = predict_request("half_plus_two", {"x": np.array([[float(i)]], np.float32)})
+            results[i] = float(to_ndarray(stub.Predict(req, timeout=60).outputs["y"])[0][0])
 
-    threads = [threading.Thread(target=call, args=(i,), daemon=True) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(90)
+    errors = _all_at_once(n, call)
     assert not errors, errors
     assert results == [0.5 * i + 2.0 for i in range(n)]
     types, after = parse_metrics(scrape(srv.rest_url).text)
@@ -209,22 +241,13 @@ def test_batching_merges_requests_with_different_deadlines(batching_server, pred
     stub = prediction_stub_for(srv)
     _, before = parse_metrics(scrape(srv.rest_url).text)
     n = 8
-    results, errors = [None] * n, []
-    barrier = threading.Barrier(n)
+    results = [None] * n
 
     def call(i):
-        try:
-            req = predict_request("half_plus_two", {"x": np.array([[float(i)]], np.float32)})
-            barrier.wait(30)
-            results[i] = float(to_ndarray(stub.Predict(req, timeout=30 + 7.3 * i).outputs["y"])[0][0])
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(repr(exc))
+        req = predict_request("half_plus_two", {"x": np.array([[float(i)]], np.float32)})
+        results[i] = float(to_ndarray(stub.Predict(req, timeout=30 + 7.3 * i).outputs["y"])[0][0])
 
-    threads = [threading.Thread(target=call, args=(i,), daemon=True) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(90)
+    errors = _all_at_once(n, call)
     assert not errors, errors
     assert results == [0.5 * i + 2.0 for i in range(n)]
     _, after = parse_metrics(scrape(srv.rest_url).text)
