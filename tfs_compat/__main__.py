@@ -33,6 +33,8 @@ def main(argv):
         sys.stdout.flush()
     _setup_logging()
     from .errors import ServingError
+    from .malloc_tuning import keep_large_bodies_in_the_heap
+    keep_large_bodies_in_the_heap()  # before the first request body is read
     server = _Server(opts)
     try:
         server.build_and_start()
@@ -60,8 +62,11 @@ class _Server:
     def build_and_start(self):
         from . import config
         opts = self.opts
-        signal.signal(signal.SIGTERM, lambda *a: self.stop_event.set())
-        signal.signal(signal.SIGINT, lambda *a: self.stop_event.set())
+        # TF Serving installs no signal handler (model_servers/ has none): SIGTERM or SIGINT ends it at
+        # once, also while it waits for its models to load. So here until the servers are up; then
+        # the handlers below let a stop close the ports in order.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
         config.validate(opts)
         server_config = config.model_server_config(opts)
         batching = config.batching_parameters(opts)
@@ -120,6 +125,8 @@ class _Server:
             else:
                 self._start_rest(core, monitoring)
                 self.log.info("Exporting HTTP/REST API at:localhost:%d ...", opts.rest_api_port)
+        signal.signal(signal.SIGTERM, lambda *a: self.stop_event.set())
+        signal.signal(signal.SIGINT, lambda *a: self.stop_event.set())
 
     def _start_rest(self, core, monitoring):
         from . import rest_server

@@ -13,6 +13,7 @@ import numpy as np
 from tensorflow.core.example import feature_pb2
 from tensorflow.core.framework import types_pb2
 
+from . import dense_float_body
 from . import jsonparse as jp
 from .errors import C, ServingError, invalid_argument, unimplemented
 from .tensors import dtype_name, array_to_proto, NP_BY_DT
@@ -324,6 +325,11 @@ def fill_predict_request(body, request, get_tensorinfo_map, arrays=None):
     """FillPredictRequestFromJson. `get_tensorinfo_map(signature_name)` → {alias: TensorInfo}
     (resolves model/version/label/signature; may raise). Returns ROW or COLUMNAR. With an `arrays`
     dict, the input tensors go there as ndarrays instead of into request.inputs (no proto round trip)."""
+    fast = _dense_float_request(body, get_tensorinfo_map)
+    if fast is not None:
+        tensors, fmt = fast
+        _put(tensors, request, arrays)
+        return fmt
     doc = parse_json(body)
     raw = body if isinstance(body, (bytes, bytearray)) else str(body).encode("utf-8", "surrogatepass")
     # One pass drops what numbers and arrays are made of; true/false/null keep "tru"/"fals"/"nul".
@@ -357,12 +363,34 @@ def fill_predict_request(body, request, get_tensorinfo_map, arrays=None):
         tensors, fmt = _from_inputs(doc["inputs"], infos, literal_free), COLUMNAR
     else:
         raise invalid_argument("Missing 'inputs' or 'instances' key")
+    _put(tensors, request, arrays)
+    return fmt
+
+
+def _put(tensors, request, arrays):
     if arrays is not None:
         arrays.update(tensors)
     else:
         for k, v in tensors.items():
             request.inputs[k].CopyFrom(array_to_proto(v))
-    return fmt
+
+
+def _dense_float_request(body, get_tensorinfo_map):
+    """({alias: ndarray}, ROW or COLUMNAR) when the body is one dense float array for a signature
+    whose only input is DT_FLOAT (dense_float_body.py); None sends it down the general path. The body has
+    no signature_name, so the general path would resolve the default signature too, with the same
+    errors."""
+    dense = dense_float_body.read_float_array(body)
+    if dense is None:
+        return None
+    key, arr = dense
+    infos = get_tensorinfo_map("")
+    if len(infos) != 1 or arr.ndim > MAX_RANK:
+        return None
+    (name, info), = infos.items()
+    if info.dtype != DT.DT_FLOAT:
+        return None
+    return {name: arr}, (ROW if key == "instances" else COLUMNAR)
 
 
 # --- classify / regress requests -------------------------------------------

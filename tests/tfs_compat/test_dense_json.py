@@ -46,8 +46,9 @@ def dense_or_not(draw):
 
 
 def _convert(body: bytes, dtype, fast: bool, monkeypatch):
-    if not fast:
+    if not fast:  # both fast paths off: the numpy one here, simdjson's (test_dense_float_body.py)
         monkeypatch.setattr(jt, "_dense_numeric", lambda *a: None)
+        monkeypatch.setattr(jt.dense_float_body, "read_float_array", lambda _body: None)
     info = meta_graph_pb2.TensorInfo(name="x:0", dtype=dtype)
     arrays = {}
     try:
@@ -71,13 +72,15 @@ def test_fast_path_equals_element_walk(monkeypatch, value, dtype, key):
 
 
 def test_fast_path_is_taken_for_a_dense_float_body(monkeypatch):
+    # A float body that simdjson's path leaves alone (it has a signature_name) takes numpy's.
     calls = []
     real = jt._dense_numeric
     monkeypatch.setattr(jt, "_dense_numeric", lambda *a: calls.append(1) or real(*a))
     x = np.arange(12, dtype=np.float32).reshape(3, 4) / 7
     info = meta_graph_pb2.TensorInfo(name="x:0", dtype=types_pb2.DT_FLOAT)
     arrays = {}
-    jt.fill_predict_request(json.dumps({"instances": x.tolist()}).encode(), predict_pb2.PredictRequest(),
+    jt.fill_predict_request(json.dumps({"signature_name": "", "instances": x.tolist()}).encode(),
+                            predict_pb2.PredictRequest(),
                             lambda sig: {"x": info}, arrays)
     assert calls and arrays["x"].dtype == np.float32
     np.testing.assert_array_equal(arrays["x"], x)

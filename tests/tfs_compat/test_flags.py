@@ -185,6 +185,17 @@ def test_no_numeric_version_dir_keeps_polling(waiting_servers):
     assert "Traceback" not in log
 
 
+def test_sigterm_while_waiting_for_models_ends_the_server_at_once(waiting_servers):
+    # source: tensorflow_serving/model_servers/ installs no signal handler (main.cc, server.cc): the
+    # default action of SIGTERM ends the process, also while BuildAndStart waits for the initial load.
+    # Before this was so, the server set a flag nobody read until its models loaded, and a stop
+    # waited out its whole grace period (30 s).
+    srv, _ = waiting_servers["missing"]
+    srv.wait_log("Could not find base path")
+    srv.proc.send_signal(signal.SIGTERM)
+    assert srv.wait_exit(5.0) == -signal.SIGTERM
+
+
 # ---------------------------------------------------------------------------------------------
 # Flags that are accepted with a warning
 # ---------------------------------------------------------------------------------------------
