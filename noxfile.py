@@ -16,6 +16,11 @@ nox.options.default_venv_backend = "uv|virtualenv"
 nox.options.sessions = ["snippets"]
 nox.options.reuse_existing_virtualenvs = True
 LOCKED = ("requirements/gate.in",)
+# The whole gate runs on one pytest-xdist worker per CPU, four at most: much of it waits (servers
+# starting, load runs, browsers), so two workers finish it in about 60 % of the time on two cores.
+# A page's blocks stay on one worker, in order, and pages that bind fixed ports take turns
+# (tests/gate/plugin.py). With arguments (`nox -s snippets -- -k tflite`) pytest runs as asked.
+WHOLE_GATE = ("-n", "logical", "--maxprocesses", "4")
 # Material 9.7+ prints a notice about MkDocs 2.0 on every build.
 QUIET = {"NO_MKDOCS_2_WARNING": "1"}
 
@@ -59,7 +64,7 @@ def snippets(session: nox.Session) -> None:
     Extra arguments go to pytest: `nox -s snippets -- -k saved_model`.
     """
     _install(session, "requirements/gate.in")
-    session.run("python", "-m", "pytest", *session.posargs)
+    session.run("python", "-m", "pytest", *(session.posargs or WHOLE_GATE))
     if not session.posargs:
         # The whole gate includes checkov's verdict on docker/, in an environment of its own.
         session.notify("deploy_lint")

@@ -82,7 +82,7 @@ def read_float_array(body: bytes) -> tuple[str, np.ndarray] | None:
         return None
     try:
         doc = _parser().parse(body)
-    except ValueError:  # invalid JSON, a number out of range, too deep, ...
+    except (ValueError, TypeError):  # invalid JSON, a number out of range, too deep, ...
         return None
     except RuntimeError:  # a big integer; or a proxy of the last document still alive: start afresh
         _local.parser = None
