@@ -30,36 +30,59 @@ import simdjson
 # simdjson skips it. The body must open with whitespace and '{'.
 _OPENS_OBJECT = re.compile(rb"[ \t\n\r]*\{")
 _KEYS = ("instances", "inputs")
-MAX_ARRAYS = 1 << 16  # more arrays than this to look at (say 10^5 rows of one number): general path
+# What a JSON number and JSON whitespace are made of: removing it from a body leaves its brackets,
+# commas and everything that is no number.
+_NUMBER_AND_SPACE = b"0123456789.+-eE \t\n\r"
+# Two ways to check that an array is rectangular, each cheap where the other is not: asking every
+# array its length (about 0.35 µs an array, in Python) suits 256 rows of 784 numbers; comparing the
+# body's brackets and commas with those of the dense shape (about 0.65 ns a byte, in C) suits 256
+# images of 8×8×1, which hold 16,640 arrays. Measured on this project's 2-core test machine.
+BYTES_PER_ARRAY = 500
 _local = threading.local()  # a simdjson.Parser serves one thread, and one document at a time
 
 
 def dims_of(array) -> list[int] | None:
-    """The shape of a simdjson Array if it is dense and rectangular down to its first number, else
-    None. Checks every array above the numbers; whether the numbers' places hold numbers only is left
-    to the caller (a count of '[' and as_buffer)."""
+    """The shape a simdjson Array has if it is dense: the lengths along its first elements down to
+    the first number. None for an empty dimension or more than 64 (numpy's limit)."""
     dims, first = [], array
     while isinstance(first, simdjson.Array):
-        if len(first) == 0 or len(dims) == 64:  # an empty dimension, or deeper than numpy holds
+        if len(first) == 0 or len(dims) == 64:
             return None
         dims.append(len(first))
         first = first[0]
-    if not dims or math.prod(dims[:-1]) > MAX_ARRAYS:
-        return None
+    return dims or None
 
-    def dense(arr, level):
-        if len(arr) != dims[level]:
-            return False
-        if level + 1 == len(dims):
-            return True
-        return all(isinstance(child, simdjson.Array) and dense(child, level + 1) for child in arr)
 
-    return dims if dense(array, 0) else None
+def is_dense(body: bytes, array, dims: list[int]) -> bool:
+    """True if `array`, the one array in `body`, has exactly the shape `dims` with a number, not an
+    array, in each place below it (whether the places hold numbers at all, as_buffer finds)."""
+    arrays = 1 + sum(math.prod(dims[:k]) for k in range(1, len(dims)))
+    if arrays * BYTES_PER_ARRAY > len(body):
+        skeleton = body.translate(None, _NUMBER_AND_SPACE)  # the key has no bracket, even escaped
+        return skeleton[skeleton.find(b"["):skeleton.rfind(b"]") + 1] == _skeleton(dims)
+    return _lengths_are(array, dims, 0) and _brackets_are(body, arrays)
+
+
+def _skeleton(dims: list[int]) -> bytes:
+    """The brackets and commas of a dense array of this shape: numbers leave nothing."""
+    skeleton = b""
+    for count in reversed(dims):
+        skeleton = b"[" + b",".join([skeleton] * count) + b"]"
+    return skeleton
+
+
+def _lengths_are(array, dims: list[int], level: int) -> bool:
+    if len(array) != dims[level]:
+        return False
+    if level + 1 == len(dims):
+        return True
+    return all(isinstance(child, simdjson.Array) and _lengths_are(child, dims, level + 1) for child in array)
 
 
 def _brackets_are(body: bytes, count: int) -> bool:
-    """True if `body` holds exactly `count` '['. bytes.find runs memchr, several times faster than
-    bytes.count over a body of megabytes; there are few '[' to step over (one per row)."""
+    """True if `body` holds exactly `count` '[': one more would be an array in a number's place
+    (`[[1, [2]], [3, 4]]` has as many numbers as a dense 2×2). bytes.find runs memchr, several times
+    faster than bytes.count over a body of megabytes, and there are few '[' to step over here."""
     at = -1
     for _ in range(count):
         at = body.find(b"[", at + 1)
@@ -93,15 +116,15 @@ def read_float_array(body: bytes) -> tuple[str, np.ndarray] | None:
         keys = list(doc.keys())
         if len(keys) != 1 or keys[0] not in _KEYS:
             return None
-        dims = dims_of(doc[keys[0]])
-        # Every array above the numbers is checked; the numbers' places hold no array when the body
-        # has no '[' besides those arrays' (the key, "instances" or "inputs", has none, even escaped).
-        if dims is None or not _brackets_are(body, 1 + sum(math.prod(dims[:k]) for k in range(1, len(dims)))):
+        array = doc[keys[0]]
+        dims = dims_of(array)
+        if dims is None or not is_dense(body, array, dims):
             return None
-        values = np.frombuffer(doc[keys[0]].as_buffer(of_type="d"), dtype=np.float64)  # TypeError: not a number
+        values = np.frombuffer(array.as_buffer(of_type="d"), dtype=np.float64)  # TypeError: not a number
     except (TypeError, ValueError, RuntimeError):
         return None
     finally:
+        array = None
         del doc  # the parser takes a new document only when no proxy of the last one is alive
     if values.size != math.prod(dims):
         return None

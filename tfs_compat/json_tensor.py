@@ -376,20 +376,24 @@ def _put(tensors, request, arrays):
 
 
 def _dense_float_request(body, get_tensorinfo_map):
-    """({alias: ndarray}, ROW or COLUMNAR) when the body is one dense float array for a signature
-    whose only input is DT_FLOAT (dense_float_body.py); None sends it down the general path. The body has
-    no signature_name, so the general path would resolve the default signature too, with the same
-    errors."""
-    dense = dense_float_body.read_float_array(body)
-    if dense is None:
+    """({alias: ndarray}, ROW or COLUMNAR) when the default signature's only input is DT_FLOAT and
+    the body is one dense array of numbers (dense_float_body.py); None sends the body down the
+    general path. The signature comes first, so a body for another dtype is not parsed twice; a
+    lookup that fails is left to the general path, which reports the body's own errors before it,
+    as TF Serving does."""
+    try:
+        infos = get_tensorinfo_map("")
+    except ServingError:
         return None
-    key, arr = dense
-    infos = get_tensorinfo_map("")
-    if len(infos) != 1 or arr.ndim > MAX_RANK:
+    if len(infos) != 1:
         return None
     (name, info), = infos.items()
     if info.dtype != DT.DT_FLOAT:
         return None
+    dense = dense_float_body.read_float_array(body)
+    if dense is None or dense[1].ndim > MAX_RANK:
+        return None
+    key, arr = dense
     return {name: arr}, (ROW if key == "instances" else COLUMNAR)
 
 

@@ -85,11 +85,18 @@ def _both(jt, monkeypatch, body, dtype):
     return fast, general
 
 
+# Each way of checking rectangularity (dense_float_body.is_dense), forced: by asking every array
+# its length, or by comparing the body's brackets and commas with the dense shape's.
+CHECKS = {"lengths": 0, "brackets": 10**9}
+
+
+@pytest.mark.parametrize("check", CHECKS)
 @SETTINGS
 @given(body=bodies())
-def test_fast_path_answers_as_the_general_path(jt, monkeypatch, body):
+def test_fast_path_answers_as_the_general_path(jt, monkeypatch, check, body):
     from tensorflow.core.framework import types_pb2
 
+    monkeypatch.setattr(jt.dense_float_body, "BYTES_PER_ARRAY", CHECKS[check])
     for dtype in (types_pb2.DT_FLOAT, types_pb2.DT_DOUBLE, types_pb2.DT_INT32):
         fast, general = _both(jt, monkeypatch, body, dtype)
         assert fast == general, body
@@ -110,12 +117,10 @@ def test_the_benchmark_body_takes_the_fast_path(jt):
     ("[1, 2, 3]", [3]),
     ("[[1, 2], [3, 4]]", [2, 2]),
     ("[[[1, 2]], [[3, 4]], [[5, 6]]]", [3, 1, 2]),
+    ("[[1, 2], [3]]", [2, 2]),  # along the first elements only: is_dense finds the rest
     ("5", None),  # not an array
     ("[]", None),  # an empty dimension: the general path decides
-    ("[[1], []]", None),
-    ("[[1, 2], [3]]", None),  # ragged
-    ("[[[1, 2]], [[3, 4], [5, 6]]]", None),  # ragged one level up
-    ("[[1, 2], 3]", None),  # a number where an array belongs
+    ("[[], [1]]", None),
 ])
 def test_dims_of(value, dims):
     import simdjson
@@ -128,13 +133,39 @@ def test_dims_of(value, dims):
 @pytest.mark.parametrize("body", [
     b'{"inputs": []}', b'{"inputs": [[1], []]}', b'{"inputs": [[], []]}', b'{"inputs": [[[]]]}',
     b'{"instances": [[1, 2], [3]]}', b'{"inputs": 5}', b'{"inputs": [1, true]}', b'{"inputs": [1, "2"]}',
-    # An array in a number's place, with as many numbers as a dense array: only the count of '[' sees it.
+    # An array in a number's place, with as many numbers as a dense array: the lengths alone miss it.
     b'{"inputs": [[1, [2]], [3, 4]]}', b'{"inputs": [[1, []], [3, 4, 5]]}',
 ])
-def test_empty_or_ragged_arrays_take_the_general_path(body):
-    from tfs_compat.dense_float_body import read_float_array
+@pytest.mark.parametrize("check", CHECKS)
+def test_empty_or_ragged_arrays_take_the_general_path(monkeypatch, body, check):
+    from tfs_compat import dense_float_body
 
-    assert read_float_array(body) is None
+    monkeypatch.setattr(dense_float_body, "BYTES_PER_ARRAY", CHECKS[check])
+    assert dense_float_body.read_float_array(body) is None
+
+
+@pytest.mark.parametrize("check", CHECKS)
+@pytest.mark.parametrize("shape", [(3,), (2, 3), (4, 2, 2, 1), (1, 1, 1)])
+def test_dense_arrays_take_the_fast_path_either_way(monkeypatch, check, shape):
+    from tfs_compat import dense_float_body
+
+    monkeypatch.setattr(dense_float_body, "BYTES_PER_ARRAY", CHECKS[check])
+    x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape) / 8
+    got = dense_float_body.read_float_array(json.dumps({"inputs": x.tolist()}, indent=1).encode())
+    assert got is not None
+    np.testing.assert_array_equal(got[1], x)
+
+
+def test_a_body_for_another_dtype_skips_simdjson(jt, monkeypatch):
+    # A uint8 model's body goes straight to the general path: simdjson never sees it.
+    from tensorflow.core.framework import types_pb2
+
+    seen = []
+    monkeypatch.setattr(jt.dense_float_body, "read_float_array", lambda body: seen.append(body))
+    _outcome(jt, b'{"instances": [[1, 2]]}', types_pb2.DT_UINT8)
+    assert seen == []
+    _outcome(jt, b'{"instances": [[1, 2]]}', types_pb2.DT_FLOAT)
+    assert len(seen) == 1
 
 
 def test_the_differential_check_can_fail(jt, monkeypatch):
