@@ -180,6 +180,25 @@ def test_grpc_rest_codec_claims_fail_on_a_false_table(sizes, costs, failing):
         grpc_rest.codec_claims(sizes, costs)
 
 
+CLIENT_GC = {"collector as it is": (4.3, 185.6, 25, 434_874), "after gc.freeze()": (4.2, 4.6, 38, 8)}
+
+
+def test_client_gc_claims_hold_for_the_table_the_page_describes(capsys):
+    grpc_rest.client_gc_claims(CLIENT_GC)
+    assert capsys.readouterr().out.count("claim holds:") == 2
+
+
+@pytest.mark.parametrize("table, failing", [
+    # no full collection in the calls: nothing for freezing to save
+    ({**CLIENT_GC, "collector as it is": (4.3, 4.5, 0, 434_874)}, "sets off full collections"),
+    # freezing did not take the objects out of view
+    ({**CLIENT_GC, "after gc.freeze()": (4.2, 180.0, 38, 434_900)}, "under 1% of the objects"),
+])
+def test_client_gc_claims_fail_on_a_false_table(table, failing):
+    with pytest.raises(ClaimFailed, match=failing):
+        grpc_rest.client_gc_claims(table)
+
+
 @pytest.mark.parametrize("latency, failing", [
     # the REST and gRPC columns swapped
     ({rows: [cells[2], cells[1], cells[0]] for rows, cells in LATENCY.items()}, "below REST's"),
