@@ -47,7 +47,7 @@ def latency_claims(latency):
 def client_gc_claims(table):
     """table: state -> (p50 ms, p90 ms, full collections, objects each full collection walks)."""
     (_, _, full, walked), (_, _, _, walked_frozen) = table["collector as it is"], table["after gc.freeze()"]
-    claim("encoding 256 rows 200 times sets off full collections", full > 0, table)
+    claim("encoding 256 rows 100 times sets off full collections", full > 0, table)
     claim("after gc.freeze() a full collection walks under 1% of the objects it walked before",
           walked_frozen < 0.01 * walked, {"before": walked, "after": walked_frozen})
 # --8<-- [end:client-gc-claims]

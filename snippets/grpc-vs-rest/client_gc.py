@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 
-def encode_256_rows(rows, calls=200):
+def encode_256_rows(rows, calls=100):
     """p50 and p90 ms of json.dumps for one request body, the full collections the calls set
     off, and how many objects each full collection walks (all the collector tracks)."""
     full_before = gc.get_stats()[2]["collections"]
