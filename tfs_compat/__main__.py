@@ -3,9 +3,9 @@
 python -m tfs_compat --port=8500 --rest_api_port=8501 --model_name=NAME --model_base_path=/abs/path
 """
 import asyncio
+import gc
 import logging
 import os
-import gc
 import signal
 import sys
 import threading

@@ -9,13 +9,15 @@ rectangular and holds only numbers, and reads it with simdjson (pysimdjson), whi
 JSON and copies the numbers into one buffer in C++. Any other body, and any doubt, returns None and
 takes the general path, which answers every error with TF Serving's text and offset.
 
-Numbers. RapidJSON without kParseFullPrecisionFlag (TF Serving's flags, json_tensor.cc ParseJson)
-may land one ulp of a double away from the correctly rounded value that simdjson returns, for long
-mantissas or large exponents. The value is then cast to float32 (RapidJSON GetFloat is
-`static_cast<float>(GetDouble())`), and the two float32 results differ only when the decimal lies
-within that ulp of a float32 rounding midpoint: at most about one number in 5×10^8 (2^-29), and never
-for numbers printed from float32 values. DT_DOUBLE would keep the ulp, so it takes the general path.
-Integers are read as int64 and converted to double by both. `-0` is the integer 0 for both.
+Numbers. RapidJSON 1.1.0 without kParseFullPrecisionFlag (TF Serving's flags, json_tensor.cc
+ParseJson) accumulates the digits in a double and then multiplies or divides once by a power of ten
+(reader.h ParseNumber, internal/strtod.h StrtodNormalPrecision): for long mantissas or large
+exponents that lands a few ulps of a double away from the correctly rounded value simdjson returns.
+The value is then cast to float32 (document.h: GetFloat is `static_cast<float>(GetDouble())`), and
+the two float32 results differ only when the decimal lies within those few ulps of a float32
+rounding midpoint: on the order of one number in 10^8 for random decimals, and never for numbers
+printed from float32 values. DT_DOUBLE would keep the ulps, so it takes the general path. Integers
+are read as int64 and converted to double by both; `-0` is the integer 0 for both (ParseNumber).
 """
 from __future__ import annotations
 

@@ -390,8 +390,8 @@ def _dense_float_request(body, get_tensorinfo_map):
     (name, info), = infos.items()
     if info.dtype != DT.DT_FLOAT:
         return None
-    dense = dense_float_body.read_float_array(body)
-    if dense is None or dense[1].ndim > MAX_RANK:
+    dense = dense_float_body.read_float_array(body)  # at most 64 dimensions, as MAX_RANK
+    if dense is None:
         return None
     key, arr = dense
     return {name: arr}, (ROW if key == "instances" else COLUMNAR)

@@ -7,7 +7,8 @@ pages fault in one by one, then unmapped. Measured on the compatible server, rea
 took 5.5 ms this way and 2.6 ms with the threshold raised. TF Serving's C++ server reuses libevent's
 buffers and never pays this. The threshold moves to 32 MiB, the largest value mallopt(3) documents
 for 64-bit, and the trim threshold is raised with it so that freed body-sized chunks stay in the
-heap for the next request instead of going back to the kernel. Other C libraries (musl, macOS) have no mallopt: nothing changes.
+heap for the next request instead of going back to the kernel. Other C libraries (musl, macOS)
+have no mallopt: nothing changes.
 """
 import ctypes
 import ctypes.util
